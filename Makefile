@@ -1,0 +1,197 @@
+# Edgevisor: the one entry point.  See README.md and docs/architecture.md.
+#
+#   make            build everything (release build in build/rel)
+#   make test       deps, build, then every tier: unit (release and ASan+UBSan),
+#                   integration, system smoke; ends with "N passed, N failed"
+#   make SANITIZE=1 test    the whole suite built with ASan+UBSan
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60)
+#
+# Build outputs live under build/ only; generated code (protoc-c) too.
+
+.DEFAULT_GOAL := all
+.SECONDARY:
+SHELL := /bin/bash
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+B := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+B := build/rel
+SANFLAGS :=
+endif
+GEN := build/gen
+FUZZ_SECONDS ?= 60
+
+CC := gcc
+# V=1 shows every command
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+WARN := -Wall -Wextra -Werror
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -O2 -g $(SANFLAGS)
+CPPFLAGS := -Idom0/core -Idom0/eved -I$(GEN)/proto -MMD -MP
+LDFLAGS := $(SANFLAGS)
+LDLIBS := -lprotobuf-c -lz
+
+# ---------------------------------------------------------------- packages
+# Every Debian package the build, the tests and `make run` need.
+DEPS_PKGS := make gcc libc6-dev pkg-config \
+	clang-14 libfuzzer-14-dev libclang-rt-14-dev \
+	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libprotobuf-dev \
+	python3 python3-protobuf \
+	libcmocka-dev zlib1g-dev libbearssl-dev libsqlite3-dev \
+	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
+	procps iproute2
+
+.PHONY: deps
+deps:
+	@missing=""; \
+	for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all $(words $(DEPS_PKGS)) packages present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: missing Debian packages:$$missing" >&2; \
+	  echo "deps: run 'make deps' as root (or apt-get install them)" >&2; exit 1; \
+	fi; \
+	echo "deps: installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing
+
+# ---------------------------------------------------------------- protos
+PROTO_FILES := $(shell find proto -name '*.proto' 2>/dev/null | sort)
+# Well-known types the protos import come from libprotobuf-dev (/usr/include).
+PROTO_WKT := $(sort $(shell grep -ho 'google/protobuf/[a-z_]*\.proto' $(PROTO_FILES) /dev/null))
+PROTO_C := $(PROTO_FILES:proto/%.proto=$(GEN)/proto/%.pb-c.c) $(PROTO_WKT:%.proto=$(GEN)/proto/%.pb-c.c)
+PROTO_OBJ := $(PROTO_C:$(GEN)/%.c=$(B)/obj/gen/%.o)
+
+$(GEN)/proto/.stamp: $(PROTO_FILES)
+	@mkdir -p $(GEN)/proto
+	protoc-c --proto_path=proto --proto_path=/usr/include --c_out=$(GEN)/proto \
+	  $(PROTO_FILES:proto/%=%) $(PROTO_WKT)
+	@touch $@
+
+$(PROTO_C): $(GEN)/proto/.stamp ;
+
+$(B)/obj/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libproto.a: $(PROTO_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---------------------------------------------------------------- our code
+CORE_SRC := $(sort $(wildcard dom0/core/*.c))
+EVED_SRC := $(sort $(wildcard dom0/eved/*.c))
+
+$(B)/obj/%.o: %.c | $(GEN)/proto/.stamp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libcore.a: $(CORE_SRC:%.c=$(B)/obj/%.o)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+LIBS := $(B)/libcore.a $(B)/libproto.a
+
+$(B)/eved: $(EVED_SRC:%.c=$(B)/obj/%.o) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PROGS := $(B)/eved
+
+# ---------------------------------------------------------------- tests
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/tests/bench/%)
+# The unit tier replays every corpus file through each fuzz target (gcc build).
+REPLAY_BIN := $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
+
+$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(B)/tests/bench/%: $(B)/obj/tests/bench/%.o $(LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/fuzz/replay_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay_main.o $(LIBS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: all build-tests
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+.PHONY: build-all
+build-all: $(PROGS) $(UNIT_BIN) $(REPLAY_BIN) $(BENCH_BIN)
+
+# tests/run.sh TIER... runs the tiers and prints the one closing line.
+TEST_ENV := EV_BUILD=$(B) EV_SANITIZE=$(SANITIZE)
+
+.PHONY: test test-unit test-integration test-system
+ifeq ($(SANITIZE),1)
+test: all
+	$(TEST_ENV) tests/run.sh unit integration system-smoke
+else
+test: all
+	@$(MAKE) --no-print-directory SANITIZE=1 build-all
+	$(TEST_ENV) tests/run.sh unit unit-san integration system-smoke
+endif
+
+test-unit: all
+	$(TEST_ENV) tests/run.sh unit
+
+test-integration: all
+	$(TEST_ENV) tests/run.sh integration
+
+test-system: all
+	$(TEST_ENV) tests/run.sh system
+
+# ---------------------------------------------------------------- fuzz
+FUZZ_B := build/fuzz
+FUZZ_CC := clang-14
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_LIB_SRC := $(CORE_SRC) $(PROTO_C)
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) | $(GEN)/proto/.stamp
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Idom0/core -I$(GEN)/proto -o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+
+.PHONY: fuzz
+fuzz: deps $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_B)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_B)/crash-$$n- \
+	    $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 3; \
+	done
+
+# ---------------------------------------------------------------- run, image, bench
+.PHONY: run image bench clean
+run: all
+	tests/run-host.sh $(B)
+
+image: all
+	@echo "image: no disk image yet (the Xen system image is issue 5); nothing built" >&2; exit 1
+
+bench: all
+	tests/bench/run.sh $(B)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,158 @@
+/* eved: options and main().  See eved.h. */
+#include "eved.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct role_desc eved_roles[ROLE_COUNT] = {
+	[ROLE_EVC] = { ROLE_EVC, "evc", "controller sockets, TLS, HTTP, protobuf decode" },
+	[ROLE_DOWNLOAD] = { ROLE_DOWNLOAD, "download", "datastore sockets, the download folder" },
+	[ROLE_IDENTITY] = { ROLE_IDENTITY, "identity", "device and onboarding keys, signing" },
+	[ROLE_APPS] = { ROLE_APPS, "apps", "hypervisor handle, volumes, image verification" },
+	[ROLE_NET] = { ROLE_NET, "net", "netlink, nftables, port drivers" },
+	[ROLE_BASEOS] = { ROLE_BASEOS, "baseos", "the A/B partitions" },
+};
+
+static const struct ipc_type_desc to_parent_types[] = {
+	{ IPC_HELLO, "HELLO", sizeof(struct ipc_hello), sizeof(struct ipc_hello), IPC_FD_NEVER },
+	{ IPC_PONG, "PONG", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_NEVER },
+	{ IPC_LOG, "LOG", sizeof(struct log_entry), sizeof(struct log_entry), IPC_FD_NEVER },
+};
+static const struct ipc_type_desc to_role_types[] = {
+	{ IPC_PING, "PING", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_NEVER },
+	{ IPC_SHUTDOWN, "SHUTDOWN", 0, 0, IPC_FD_NEVER },
+};
+const struct ipc_proto eved_proto_to_parent = {
+	"role->supervisor", to_parent_types, sizeof(to_parent_types) / sizeof(to_parent_types[0])
+};
+const struct ipc_proto eved_proto_to_role = {
+	"supervisor->role", to_role_types, sizeof(to_role_types) / sizeof(to_role_types[0])
+};
+
+const struct role_desc *
+eved_role_find(const char *name)
+{
+	for (int i = 0; i < ROLE_COUNT; i++)
+		if (strcmp(eved_roles[i].name, name) == 0)
+			return &eved_roles[i];
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: eved [--host] [--config DIR] [--persist DIR] [--log-level LEVEL]\n"
+		"            [--ping-interval-ms N] [--stop-timeout-ms N]\n"
+		"            [--backoff-min-ms N] [--backoff-max-ms N] [--backoff-reset-ms N]\n"
+		"            [--ready-fd FD]\n"
+		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
+		"apps, net and baseos.  SIGTERM stops them all and exits.\n");
+}
+
+static int
+parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "eved: %s: '%s' is not a number in %u..%u\n", opt, s, min, max);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "host", no_argument, NULL, 'H' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "persist", required_argument, NULL, 'p' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "ping-interval-ms", required_argument, NULL, 'P' },
+		{ "stop-timeout-ms", required_argument, NULL, 'S' },
+		{ "backoff-min-ms", required_argument, NULL, 'b' },
+		{ "backoff-max-ms", required_argument, NULL, 'B' },
+		{ "backoff-reset-ms", required_argument, NULL, 'R' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "role", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct eved_opts o = {
+		.config_dir = "/config",
+		.persist_dir = "/persist",
+		.log_level = LOG_LEVEL_INFO,
+		.ping_interval_ms = 5000,
+		.stop_timeout_ms = 5000,
+		.backoff_min_ms = 100,
+		.backoff_max_ms = 30000,
+		.backoff_reset_ms = 10000,
+		.ready_fd = -1,
+		.argv = argv,
+	};
+	unsigned fd;
+	int c, lvl;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int rc = 0;
+
+		switch (c) {
+		case 'H': o.host_mode = true; break;
+		case 'c': o.config_dir = optarg; break;
+		case 'p': o.persist_dir = optarg; break;
+		case 'l':
+			lvl = log_level_parse(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "eved: --log-level: '%s' is not one of "
+						"err, warn, notice, info, debug\n", optarg);
+				return 2;
+			}
+			o.log_level = (enum log_level)lvl;
+			break;
+		case 'P': rc = parse_uint("--ping-interval-ms", optarg, 10, 3600000, &o.ping_interval_ms); break;
+		case 'S': rc = parse_uint("--stop-timeout-ms", optarg, 10, 600000, &o.stop_timeout_ms); break;
+		case 'b': rc = parse_uint("--backoff-min-ms", optarg, 1, 3600000, &o.backoff_min_ms); break;
+		case 'B': rc = parse_uint("--backoff-max-ms", optarg, 1, 3600000, &o.backoff_max_ms); break;
+		case 'R': rc = parse_uint("--backoff-reset-ms", optarg, 1, 3600000, &o.backoff_reset_ms); break;
+		case 'r':
+			rc = parse_uint("--ready-fd", optarg, 0, INT_MAX, &fd);
+			o.ready_fd = (int)fd;
+			break;
+		case 'o': o.role = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (rc < 0)
+			return 2;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "eved: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (o.backoff_max_ms < o.backoff_min_ms) {
+		fprintf(stderr, "eved: --backoff-max-ms %u is below --backoff-min-ms %u\n",
+			o.backoff_max_ms, o.backoff_min_ms);
+		return 2;
+	}
+	if (o.role) {
+		const struct role_desc *rd = eved_role_find(o.role);
+
+		if (!rd) {
+			fprintf(stderr, "eved: --role: unknown role '%s'\n", o.role);
+			return 2;
+		}
+		return role_main(rd, &o);
+	}
+	return supervisor_main(&o);
+}

@@ -1,0 +1,130 @@
+/*
+ * role: the runtime every role process shares.  The supervisor exec'd us
+ * with our socket on EVED_ROLE_FD; we say HELLO, answer PINGs, forward our
+ * log entries up, and exit cleanly on SHUTDOWN, SIGTERM or the supervisor's
+ * death.  Any message the supervisor's table does not allow is fatal: the
+ * supervisor sees the exit and restarts us.
+ */
+#include "eved.h"
+#include "evloop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+struct role_ctx {
+	const struct role_desc *rd;
+	const struct eved_opts *o;
+	struct evloop loop;
+	int sock;
+};
+
+/* Log sink of a role: the entry goes to the supervisor's ring. */
+static void
+role_log_sink(const struct log_entry *e, void *arg)
+{
+	struct role_ctx *ctx = arg;
+	char err[IPC_ERR_MAX];
+
+	if (ctx->sock < 0 ||
+	    ipc_send(ctx->sock, &eved_proto_to_parent, IPC_LOG, e, sizeof(*e), -1, err) < 0)
+		log_sink_stderr(e, NULL);
+}
+
+static void
+role_on_parent(struct evloop *l, int fd, short revents, void *arg)
+{
+	struct role_ctx *ctx = arg;
+	uint8_t buf[sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD];
+	char err[IPC_ERR_MAX];
+	struct ipc_msg m;
+	uint64_t cookie;
+	int rc;
+
+	(void)revents;
+	for (;;) {
+		rc = ipc_recv(fd, &eved_proto_to_role, &m, buf, sizeof(buf), err);
+		if (rc == -EAGAIN)
+			return;
+		if (rc == -EPIPE) {
+			ctx->sock = -1;
+			log_sink_stderr(&(struct log_entry){ .level = LOG_LEVEL_NOTICE,
+				.text = "supervisor gone; exiting" }, NULL);
+			evloop_stop(l, 0);
+			return;
+		}
+		if (rc < 0)
+			fatal("%s", err);
+		switch (m.type) {
+		case IPC_PING:
+			memcpy(&cookie, m.data, sizeof(cookie));
+			rc = ipc_send(fd, &eved_proto_to_parent, IPC_PONG, &cookie,
+				      sizeof(cookie), -1, err);
+			if (rc < 0 && rc != -EAGAIN)
+				fatal("%s", err);
+			break;
+		case IPC_SHUTDOWN:
+			log_info("shutdown requested");
+			evloop_stop(l, 0);
+			return;
+		default:
+			fatal("supervisor->role: message type %u accepted but not handled", m.type);
+		}
+	}
+}
+
+static void
+role_on_signal(struct evloop *l, int signo, void *arg)
+{
+	(void)arg;
+	log_info("%s: exiting", strsignal(signo));
+	evloop_stop(l, 0);
+}
+
+int
+role_main(const struct role_desc *rd, const struct eved_opts *o)
+{
+	struct role_ctx ctx = { .rd = rd, .o = o, .sock = EVED_ROLE_FD };
+	struct ipc_hello hello = { .role = (uint32_t)rd->id, .pid = (int32_t)getpid() };
+	char name[16], err[IPC_ERR_MAX];
+	int rc, fl;
+
+	log_init(rd->name, o->log_level);
+	fl = fcntl(ctx.sock, F_GETFL);
+	if (fl < 0) {
+		fprintf(stderr, "eved --role %s: no supervisor socket on fd %d; "
+				"roles are started by eved itself\n", rd->name, EVED_ROLE_FD);
+		return 2;
+	}
+	fcntl(ctx.sock, F_SETFL, fl | O_NONBLOCK);
+	fcntl(ctx.sock, F_SETFD, FD_CLOEXEC);
+	snprintf(name, sizeof(name), "eved-%s", rd->name);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	/* The supervisor's death must not leave an orphan role behind. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	if (getppid() == 1 && getpid() != 1) {
+		fprintf(stderr, "eved-%s: supervisor already gone\n", rd->name);
+		return 1;
+	}
+	log_set_sink(role_log_sink, &ctx);
+
+	evloop_init(&ctx.loop);
+	if ((rc = evloop_signal_add(&ctx.loop, SIGTERM, role_on_signal, NULL)) < 0 ||
+	    (rc = evloop_signal_add(&ctx.loop, SIGINT, role_on_signal, NULL)) < 0 ||
+	    (rc = evloop_add_fd(&ctx.loop, ctx.sock, POLLIN, role_on_parent, &ctx)) < 0)
+		fatal("event loop: %s", strerror(-rc));
+
+	rc = ipc_send(ctx.sock, &eved_proto_to_parent, IPC_HELLO, &hello, sizeof(hello), -1, err);
+	if (rc < 0)
+		fatal("%s", err);
+	log_info("up (pid %d); holds: %s", (int)getpid(), rd->holds);
+
+	rc = evloop_run(&ctx.loop);
+	log_set_sink(NULL, NULL);
+	evloop_fini(&ctx.loop);
+	return rc < 0 ? 1 : rc;
+}
