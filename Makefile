@@ -88,7 +88,8 @@ $(B)/libproto.a: $(PROTO_OBJ)
 
 # ---------------------------------------------------------------- our code
 CORE_SRC := $(sort $(wildcard dom0/core/*.c))
-EVED_SRC := $(sort $(wildcard dom0/eved/*.c))
+# dom0/eved/eved.c holds main(); the rest is libeved.a, which tests link too.
+EVED_LIB_SRC := $(filter-out dom0/eved/eved.c,$(sort $(wildcard dom0/eved/*.c)))
 
 $(B)/obj/%.o: %.c | $(GEN)/proto/.stamp
 	@mkdir -p $(@D)
@@ -99,9 +100,13 @@ $(B)/libcore.a: $(CORE_SRC:%.c=$(B)/obj/%.o)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-LIBS := $(B)/libcore.a $(B)/libproto.a
+$(B)/libeved.a: $(EVED_LIB_SRC:%.c=$(B)/obj/%.o)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/eved: $(EVED_SRC:%.c=$(B)/obj/%.o) $(LIBS)
+LIBS := $(B)/libeved.a $(B)/libcore.a $(B)/libproto.a
+
+$(B)/eved: $(B)/obj/dom0/eved/eved.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -162,28 +167,46 @@ test-system: all
 	$(TEST_ENV) tests/run.sh system
 
 # ---------------------------------------------------------------- fuzz
+# Each tests/fuzz/fuzz_NAME.c is built with clang + libFuzzer + ASan/UBSan and
+# run on tests/fuzz/corpus/NAME (new inputs go to build/fuzz/corpus/NAME).
+# A crash stops `make fuzz` and leaves build/fuzz/crash-NAME-*; copy it into
+# tests/fuzz/corpus/NAME/ and the unit tier replays it from then on.
 FUZZ_B := build/fuzz
 FUZZ_CC := clang-14
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
-FUZZ_LIB_SRC := $(CORE_SRC) $(PROTO_C)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined
+FUZZ_LIB_SRC := $(EVED_LIB_SRC) $(CORE_SRC) $(PROTO_C)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(FUZZ_LIB_SRC)))
+FUZZ_INC := -Idom0/core -Idom0/eved -I$(GEN)/proto
 
-$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) | $(GEN)/proto/.stamp
+$(FUZZ_B)/obj/gen/%.o: $(GEN)/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Idom0/core -I$(GEN)/proto -o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_INC) -c -o $@ $<
+
+$(FUZZ_B)/obj/%.o: %.c | $(GEN)/proto/.stamp
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_INC) -c -o $@ $<
+
+$(FUZZ_B)/libfuzzdeps.a: $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_B)/libfuzzdeps.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_INC) -o $@ $^ $(LDLIBS)
 
 .PHONY: fuzz
-fuzz: deps $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
-	@set -e; for n in $(FUZZ_NAMES); do \
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_B)/fuzz_%)
+	@set -e -o pipefail; for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_B)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_B)/crash-$$n- \
-	    $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 3; \
+	    $(FUZZ_B)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | grep -E '^(#[0-9]+ +DONE|Done|==[0-9]+==ERROR|SUMMARY)' ; \
 	done
 
 # ---------------------------------------------------------------- run, image, bench
 .PHONY: run image bench clean
 run: all
-	tests/run-host.sh $(B)
+	board/host/run.sh $(B)
 
 image: all
 	@echo "image: no disk image yet (the Xen system image is issue 5); nothing built" >&2; exit 1

@@ -66,16 +66,16 @@ replay() {
 }
 
 tier_unit() {
-	local b=$1 t
-	echo "unit ($b):"
+	local b=$1 label=$2 t
+	echo "$label ($b):"
 	for t in "$b"/tests/unit/test_*; do
 		[ -x "$t" ] || continue
-		CMOCKA_MESSAGE_OUTPUT=TAP run_tap "unit/$(basename "$t")" 300 "$t"
+		CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$label/$(basename "$t")" 300 "$t"
 	done
 	for t in "$b"/tests/fuzz/replay_*; do
 		[ -x "$t" ] || continue
 		local n=${t##*/replay_}
-		replay "fuzz-replay/$n" "$t" "tests/fuzz/corpus/$n"
+		replay "$label/fuzz-replay-$n" "$t" "tests/fuzz/corpus/$n"
 	done
 }
 
@@ -90,8 +90,8 @@ tier_scripts() {
 
 for tier in "$@"; do
 	case "$tier" in
-	unit) tier_unit "$B" ;;
-	unit-san) tier_unit build/san ;;
+	unit) tier_unit "$B" unit ;;
+	unit-san) tier_unit build/san unit-san ;;
 	integration) tier_scripts tests/integration integration 600 ;;
 	system-smoke) tier_scripts tests/system/smoke system-smoke 900 ;;
 	system) tier_scripts tests/system/smoke system-smoke 900
