@@ -33,9 +33,12 @@ endif
 WARN := -Wall -Wextra -Werror
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -O2 -g $(SANFLAGS)
-CPPFLAGS := -Idom0/core -Idom0/eved -I$(GEN)/proto -MMD -MP
+# Every dom0/<subsystem>/ and controller/ is on the include path:
+# #include "log.h", "ipc.h", "eved.h", ...
+SRC_INC := $(addprefix -I,$(sort $(wildcard dom0/*/)) controller/)
+CPPFLAGS := $(SRC_INC) -I$(GEN)/proto -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LDLIBS := -lprotobuf-c -lz
+LDLIBS := -lprotobuf-c -lbearssl -lsqlite3 -ltss2-esys -ltss2-tctildr -ltss2-rc -ltss2-mu -lz
 
 # ---------------------------------------------------------------- packages
 # Every Debian package the build, the tests and `make run` need.
@@ -45,7 +48,7 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	python3 python3-protobuf \
 	libcmocka-dev zlib1g-dev libbearssl-dev libsqlite3-dev \
 	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
-	procps iproute2
+	procps iproute2 openssl ca-certificates
 
 .PHONY: deps
 deps:
@@ -87,30 +90,35 @@ $(B)/libproto.a: $(PROTO_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # ---------------------------------------------------------------- our code
-CORE_SRC := $(sort $(wildcard dom0/core/*.c))
-# dom0/eved/eved.c holds main(); the rest is libeved.a, which tests link too.
-EVED_LIB_SRC := $(filter-out dom0/eved/eved.c,$(sort $(wildcard dom0/eved/*.c)))
+# Each program's main() is in the file named after it; everything else in
+# dom0/ is libdom0.a and in controller/ libcontroller.a, which tests link too.
+DOM0_LIB_SRC := $(filter-out dom0/eved/eved.c,$(sort $(wildcard dom0/*/*.c)))
+CTRL_LIB_SRC := $(filter-out controller/evc.c,$(sort $(wildcard controller/*.c)))
 
 $(B)/obj/%.o: %.c | $(GEN)/proto/.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/libcore.a: $(CORE_SRC:%.c=$(B)/obj/%.o)
+$(B)/libdom0.a: $(DOM0_LIB_SRC:%.c=$(B)/obj/%.o)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/libeved.a: $(EVED_LIB_SRC:%.c=$(B)/obj/%.o)
+$(B)/libcontroller.a: $(CTRL_LIB_SRC:%.c=$(B)/obj/%.o)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-LIBS := $(B)/libeved.a $(B)/libcore.a $(B)/libproto.a
+LIBS := $(B)/libcontroller.a $(B)/libdom0.a $(B)/libproto.a
 
 $(B)/eved: $(B)/obj/dom0/eved/eved.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-PROGS := $(B)/eved
+$(B)/evc: $(B)/obj/controller/evc.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PROGS := $(B)/eved $(if $(wildcard controller/evc.c),$(B)/evc)
 
 # ---------------------------------------------------------------- tests
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -174,9 +182,9 @@ test-system: all
 FUZZ_B := build/fuzz
 FUZZ_CC := clang-14
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined
-FUZZ_LIB_SRC := $(EVED_LIB_SRC) $(CORE_SRC) $(PROTO_C)
+FUZZ_LIB_SRC := $(DOM0_LIB_SRC) $(CTRL_LIB_SRC) $(PROTO_C)
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(FUZZ_LIB_SRC)))
-FUZZ_INC := -Idom0/core -Idom0/eved -I$(GEN)/proto
+FUZZ_INC := $(SRC_INC) -I$(GEN)/proto
 
 $(FUZZ_B)/obj/gen/%.o: $(GEN)/%.c
 	@mkdir -p $(@D)
