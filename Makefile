@@ -74,8 +74,8 @@ PROTO_OBJ := $(PROTO_C:$(GEN)/%.c=$(B)/obj/gen/%.o)
 
 $(GEN)/proto/.stamp: $(PROTO_FILES)
 	@mkdir -p $(GEN)/proto
-	protoc-c --proto_path=proto --proto_path=/usr/include --c_out=$(GEN)/proto \
-	  $(PROTO_FILES:proto/%=%) $(PROTO_WKT)
+	$(if $(PROTO_FILES),protoc-c --proto_path=proto --proto_path=/usr/include --c_out=$(GEN)/proto \
+	  $(PROTO_FILES:proto/%=%) $(PROTO_WKT))
 	@touch $@
 
 $(PROTO_C): $(GEN)/proto/.stamp ;
