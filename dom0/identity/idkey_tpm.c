@@ -118,8 +118,9 @@ static bool is_auth_failure(TSS2_RC r)
 	return r == TPM2_RC_AUTH_FAIL || r == TPM2_RC_BAD_AUTH;
 }
 
+/* Signs with the TPM; on failure -EIO, with the TSS code in *tss. */
 static int tpm_sign_raw(struct idkey *k, const uint8_t hash[32],
-			uint8_t sig[SIGNER_SIG_LEN], char *err)
+			uint8_t sig[SIGNER_SIG_LEN], TSS2_RC *tss, char *err)
 {
 	TPM2B_DIGEST digest = { .size = 32 };
 	TPMT_SIG_SCHEME scheme = {
@@ -138,10 +139,12 @@ static int tpm_sign_raw(struct idkey *k, const uint8_t hash[32],
 	int rc;
 
 	memcpy(digest.buffer, hash, 32);
+	*tss = TSS2_RC_SUCCESS;
 	r = Esys_Sign(k->u.tpm.esys, k->u.tpm.obj, ESYS_TR_PASSWORD,
 		      ESYS_TR_NONE, ESYS_TR_NONE, &digest, &scheme,
 		      &validation, &out);
 	if (r != TSS2_RC_SUCCESS) {
+		*tss = r;
 		rc = idkey_fail(err, -EIO, "TPM key at 0x%08x: TPM2_Sign "
 				"failed: %s%s", k->u.tpm.handle,
 				Tss2_RC_Decode(r), is_auth_failure(r) ?
@@ -172,12 +175,13 @@ static int tpm_sign(struct signer *s, const uint8_t hash[32],
 		    uint8_t sig[SIGNER_SIG_LEN])
 {
 	struct idkey *k = idkey_of(s);
+	TSS2_RC tss;
 
 	if (k->backend != IDKEY_TPM) {
 		snprintf(k->last_err, sizeof(k->last_err), "key is closed");
 		return -EINVAL;
 	}
-	return tpm_sign_raw(k, hash, sig, k->last_err);
+	return tpm_sign_raw(k, hash, sig, &tss, k->last_err);
 }
 
 /*
@@ -354,9 +358,13 @@ int idkey_tpm_open_tcti(struct idkey *k, TSS2_TCTI_CONTEXT *tcti,
 	k->created = created;
 
 	/* Self-test: the key signs for us, and with the key it reports. */
-	rc = tpm_sign_raw(k, selftest_hash, sig, err);
+	rc = tpm_sign_raw(k, selftest_hash, sig, &r, err);
 	if (rc < 0) {
-		rc = -EKEYREJECTED;
+		/* The TPM refused to sign with it: the key is unusable to us.
+		 * Anything else (the link failed): an I/O error. */
+		if ((r & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
+		    r != TSS2_RC_SUCCESS)
+			rc = -EKEYREJECTED;
 		goto fail_open;
 	}
 	pk.curve = BR_EC_secp256r1;
