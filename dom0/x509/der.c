@@ -332,7 +332,7 @@ der_begin(struct der_writer *w, uint8_t tag)
 {
 	if (w->err)
 		return;
-	if (w->depth == DER_MAX_DEPTH || !(tag & 0x20) || (tag & 0x1f) == 0x1f) {
+	if (w->depth == DER_MAX_DEPTH || (tag & 0x1f) == 0x1f) {
 		fail_w(w, w->depth == DER_MAX_DEPTH ? -EPROTO : -EINVAL);
 		return;
 	}

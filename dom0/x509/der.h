@@ -75,8 +75,11 @@ void der_writer_init(struct der_writer *w, uint8_t *buf, size_t cap);
  * balanced, or nesting beyond DER_MAX_DEPTH). */
 int der_writer_finish(struct der_writer *w, size_t *len);
 
-/* Opens a constructed element with the given tag (DER_SEQUENCE, DER_SET,
- * DER_CTX_CONS(n) for an explicit [n] or implicitly tagged constructed). */
+/* Opens an element whose contents are the elements written until der_end():
+ * DER_SEQUENCE, DER_SET, DER_CTX_CONS(n) (an explicit [n], or an implicitly
+ * tagged constructed type), or an OCTET STRING / BIT STRING that
+ * encapsulates DER (extension values; for a BIT STRING write the unused-bits
+ * byte 0x00 first with der_put_raw). */
 void der_begin(struct der_writer *w, uint8_t tag);
 /* Closes the innermost open element. */
 void der_end(struct der_writer *w);
