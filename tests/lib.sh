@@ -42,3 +42,35 @@ done_testing() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 }
+
+# free_port: a TCP port on 127.0.0.1 that is free, and so is the next one.
+free_port() {
+	/usr/bin/python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 60000)
+    try:
+        for q in (p, p + 1):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass
+PY
+}
+
+# swtpm_start DIR: a software TPM 2.0 on free loopback ports, state in DIR;
+# sets SWTPM_TCTI (for eved --tcti) and TPM2TOOLS_TCTI; stopped on exit.
+swtpm_start() {
+	local dir=$1 port
+	mkdir -p "$dir"
+	port=$(free_port)
+	swtpm socket --tpm2 --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+		--tpmstate dir="$dir" --flags not-need-init,startup-clear \
+		--log file="$dir/swtpm.log" &
+	SWTPM_PID=$!
+	at_exit "kill $SWTPM_PID 2>/dev/null; wait $SWTPM_PID 2>/dev/null"
+	SWTPM_TCTI="swtpm:host=127.0.0.1,port=$port"
+	export TPM2TOOLS_TCTI=$SWTPM_TCTI
+	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$port" 2>/dev/null
+}

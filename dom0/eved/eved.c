@@ -15,9 +15,14 @@ usage(FILE *f)
 		"usage: eved [--host] [--config DIR] [--persist DIR] [--log-level LEVEL]\n"
 		"            [--ping-interval-ms N] [--stop-timeout-ms N]\n"
 		"            [--backoff-min-ms N] [--backoff-max-ms N] [--backoff-reset-ms N]\n"
-		"            [--ready-fd FD]\n"
+		"            [--ready-fd FD] [--tcti TCTI]\n"
+		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
-		"apps, net and baseos.  SIGTERM stops them all and exits.\n");
+		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
+		"--tcti: how the identity role reaches the TPM (a tpm2-tss TCTI such as\n"
+		"\"swtpm:host=127.0.0.1,port=2321\"); default /dev/tpmrm0 when present,\n"
+		"else a soft key on PERSIST.\n"
+		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
 }
 
 static int
@@ -50,7 +55,9 @@ main(int argc, char **argv)
 		{ "backoff-max-ms", required_argument, NULL, 'B' },
 		{ "backoff-reset-ms", required_argument, NULL, 'R' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "tcti", required_argument, NULL, 'T' },
 		{ "role", required_argument, NULL, 'o' },
+		{ "print-csr", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -68,6 +75,7 @@ main(int argc, char **argv)
 	};
 	unsigned fd;
 	int c, lvl;
+	bool print_csr = false;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		int rc = 0;
@@ -94,7 +102,9 @@ main(int argc, char **argv)
 			rc = parse_uint("--ready-fd", optarg, 0, INT_MAX, &fd);
 			o.ready_fd = (int)fd;
 			break;
+		case 'T': o.tcti = optarg; break;
 		case 'o': o.role = optarg; break;
+		case 'C': print_csr = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -111,6 +121,8 @@ main(int argc, char **argv)
 			o.backoff_max_ms, o.backoff_min_ms);
 		return 2;
 	}
+	if (print_csr)
+		return identity_print_csr(&o);
 	if (o.role) {
 		const struct role_desc *rd = eved_role_find(o.role);
 

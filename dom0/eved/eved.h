@@ -15,11 +15,13 @@
 #define EV_EVED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "ipc.h"
 #include "log.h"
+#include "signer.h"
 
 /* fd on which a role process finds its socket to the supervisor */
 #define EVED_ROLE_FD 3
@@ -30,6 +32,9 @@ enum ipc_type {
 	IPC_PONG,        /* role -> parent: the same uint64 cookie */
 	IPC_LOG,         /* role -> parent: struct log_entry, into the parent's ring */
 	IPC_SHUTDOWN,    /* parent -> role: no payload; exit cleanly */
+	IPC_SIGN_REQ,    /* role -> parent -> identity: struct ipc_sign_req */
+	IPC_SIGN_REP,    /* identity -> parent -> role: struct ipc_sign_rep */
+	IPC_IDENTITY,    /* identity -> parent -> evc: struct ipc_identity */
 };
 
 enum role_id {
@@ -47,6 +52,33 @@ struct ipc_hello {
 	int32_t pid;
 };
 
+/* Which key a signature is asked of. */
+enum ipc_key { IPC_KEY_DEVICE = 0, IPC_KEY_ONBOARD = 1 };
+
+struct ipc_sign_req {
+	uint32_t id;     /* the asker's; the parent substitutes its own on the way */
+	uint32_t key;    /* enum ipc_key */
+	uint8_t hash[32];
+};
+
+struct ipc_sign_rep {
+	uint32_t id;
+	int32_t rc;      /* 0 or -errno */
+	uint8_t sig[64]; /* raw r || s */
+};
+
+#define IPC_IDENTITY_CERT_MAX 16384
+/* The device's public identity; cert_len bytes of DER follow the fixed part. */
+struct ipc_identity {
+	uint8_t in_tpm;       /* the device key lives in a TPM */
+	uint8_t has_onboard;  /* an onboarding key is loaded */
+	uint8_t reserved[2];
+	uint32_t cert_len;
+	uint8_t pub[65];      /* the device key */
+	uint8_t cert[IPC_IDENTITY_CERT_MAX];
+};
+#define IPC_IDENTITY_FIXED offsetof(struct ipc_identity, cert)
+
 struct eved_opts {
 	const char *config_dir;     /* /config */
 	const char *persist_dir;    /* /persist */
@@ -58,15 +90,58 @@ struct eved_opts {
 	unsigned backoff_max_ms;
 	unsigned backoff_reset_ms;  /* up this long: the next crash starts at min again */
 	int ready_fd;               /* written "ready\n" once every role is up; -1 none */
+	const char *tcti;           /* TPM access (tpm2-tss TCTI); NULL: /dev/tpmrm0 if present */
 	const char *role;           /* set in a role process */
 	char *const *argv;          /* for re-exec of the roles */
 };
+
+struct role_ctx;
 
 struct role_desc {
 	enum role_id id;
 	const char *name;           /* also the process name "eved-NAME" */
 	const char *holds;          /* what this role holds, for the log */
+	/* The role's own work; NULL for none.  init runs before HELLO (a
+	 * negative return is fatal); on_msg gets every message the common
+	 * runtime does not handle (a negative return is fatal). */
+	int (*init)(struct role_ctx *ctx);
+	int (*on_msg)(struct role_ctx *ctx, const struct ipc_msg *m);
+	void (*fini)(struct role_ctx *ctx);
 };
+
+/* What a role process runs with (role.c). */
+struct role_ctx {
+	const struct role_desc *rd;
+	const struct eved_opts *o;
+	struct evloop *loop;
+	int sock;                   /* to the supervisor; -1 once it is gone */
+	void *state;                /* the role's own */
+};
+
+/* Sends a message to the supervisor; fatal on a broken link. */
+int role_send(struct role_ctx *ctx, uint16_t type, const void *data, size_t len);
+/* Handles one message as the role's loop would (for code that waits for a
+ * particular reply, such as the IPC signer). */
+int role_dispatch(struct role_ctx *ctx, const struct ipc_msg *m);
+
+/* A struct signer whose key is held by the identity role (dom0/eved/ipc_signer.c). */
+struct ipc_signer {
+	struct signer s;
+	struct role_ctx *ctx;
+	uint32_t key;               /* enum ipc_key */
+	uint32_t next_id;
+	int timeout_ms;
+};
+void ipc_signer_init(struct ipc_signer *is, struct role_ctx *ctx, enum ipc_key key,
+		     const uint8_t pub[65], int timeout_ms);
+
+int evc_init(struct role_ctx *ctx);
+int evc_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
+void evc_fini(struct role_ctx *ctx);
+int identity_init(struct role_ctx *ctx);
+int identity_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
+void identity_fini(struct role_ctx *ctx);
+int identity_print_csr(const struct eved_opts *o);
 
 extern const struct role_desc eved_roles[ROLE_COUNT];
 extern const struct ipc_proto eved_proto_to_parent; /* what a role may send */

@@ -16,13 +16,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-struct role_ctx {
-	const struct role_desc *rd;
-	const struct eved_opts *o;
-	struct evloop loop;
-	int sock;
-};
-
 /* Log sink of a role: the entry goes to the supervisor's ring. */
 static void
 role_log_sink(const struct log_entry *e, void *arg)
@@ -35,6 +28,44 @@ role_log_sink(const struct log_entry *e, void *arg)
 		log_sink_stderr(e, NULL);
 }
 
+int
+role_send(struct role_ctx *ctx, uint16_t type, const void *data, size_t len)
+{
+	char err[IPC_ERR_MAX];
+	int rc;
+
+	if (ctx->sock < 0)
+		return -EPIPE;
+	rc = ipc_send(ctx->sock, &eved_proto_to_parent, type, data, len, -1, err);
+	if (rc == -EBADMSG)
+		fatal("%s", err); /* our own bug: never send what the table forbids */
+	return rc;
+}
+
+int
+role_dispatch(struct role_ctx *ctx, const struct ipc_msg *m)
+{
+	uint64_t cookie;
+	int rc;
+
+	switch (m->type) {
+	case IPC_PING:
+		memcpy(&cookie, m->data, sizeof(cookie));
+		rc = role_send(ctx, IPC_PONG, &cookie, sizeof(cookie));
+		return rc == -EAGAIN ? 0 : rc;
+	case IPC_SHUTDOWN:
+		log_info("shutdown requested");
+		evloop_stop(ctx->loop, 0);
+		return 0;
+	default:
+		if (ctx->rd->on_msg)
+			return ctx->rd->on_msg(ctx, m);
+		log_err("supervisor->role: %s does not take message type %u", ctx->rd->name,
+			m->type);
+		return -EBADMSG;
+	}
+}
+
 static void
 role_on_parent(struct evloop *l, int fd, short revents, void *arg)
 {
@@ -42,7 +73,6 @@ role_on_parent(struct evloop *l, int fd, short revents, void *arg)
 	uint8_t buf[sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD];
 	char err[IPC_ERR_MAX];
 	struct ipc_msg m;
-	uint64_t cookie;
 	int rc;
 
 	(void)revents;
@@ -59,21 +89,13 @@ role_on_parent(struct evloop *l, int fd, short revents, void *arg)
 		}
 		if (rc < 0)
 			fatal("%s", err);
-		switch (m.type) {
-		case IPC_PING:
-			memcpy(&cookie, m.data, sizeof(cookie));
-			rc = ipc_send(fd, &eved_proto_to_parent, IPC_PONG, &cookie,
-				      sizeof(cookie), -1, err);
-			if (rc < 0 && rc != -EAGAIN)
-				fatal("%s", err);
-			break;
-		case IPC_SHUTDOWN:
-			log_info("shutdown requested");
-			evloop_stop(l, 0);
+		rc = role_dispatch(ctx, &m);
+		if (m.fd >= 0)
+			close(m.fd);
+		if (rc < 0)
+			fatal("%s: message type %u: %s", ctx->rd->name, m.type, strerror(-rc));
+		if (ctx->sock < 0)
 			return;
-		default:
-			fatal("supervisor->role: message type %u accepted but not handled", m.type);
-		}
 	}
 }
 
@@ -88,7 +110,8 @@ role_on_signal(struct evloop *l, int signo, void *arg)
 int
 role_main(const struct role_desc *rd, const struct eved_opts *o)
 {
-	struct role_ctx ctx = { .rd = rd, .o = o, .sock = EVED_ROLE_FD };
+	struct evloop loop;
+	struct role_ctx ctx = { .rd = rd, .o = o, .loop = &loop, .sock = EVED_ROLE_FD };
 	struct ipc_hello hello = { .role = (uint32_t)rd->id, .pid = (int32_t)getpid() };
 	char name[16], err[IPC_ERR_MAX];
 	int rc, fl;
@@ -112,19 +135,23 @@ role_main(const struct role_desc *rd, const struct eved_opts *o)
 	}
 	log_set_sink(role_log_sink, &ctx);
 
-	evloop_init(&ctx.loop);
-	if ((rc = evloop_signal_add(&ctx.loop, SIGTERM, role_on_signal, NULL)) < 0 ||
-	    (rc = evloop_signal_add(&ctx.loop, SIGINT, role_on_signal, NULL)) < 0 ||
-	    (rc = evloop_add_fd(&ctx.loop, ctx.sock, POLLIN, role_on_parent, &ctx)) < 0)
+	evloop_init(&loop);
+	if ((rc = evloop_signal_add(&loop, SIGTERM, role_on_signal, NULL)) < 0 ||
+	    (rc = evloop_signal_add(&loop, SIGINT, role_on_signal, NULL)) < 0 ||
+	    (rc = evloop_add_fd(&loop, ctx.sock, POLLIN, role_on_parent, &ctx)) < 0)
 		fatal("event loop: %s", strerror(-rc));
+	if (rd->init && (rc = rd->init(&ctx)) < 0)
+		fatal("%s: cannot start: %s", rd->name, strerror(-rc));
 
 	rc = ipc_send(ctx.sock, &eved_proto_to_parent, IPC_HELLO, &hello, sizeof(hello), -1, err);
 	if (rc < 0)
 		fatal("%s", err);
 	log_info("up (pid %d); holds: %s", (int)getpid(), rd->holds);
 
-	rc = evloop_run(&ctx.loop);
+	rc = evloop_run(&loop);
+	if (rd->fini)
+		rd->fini(&ctx);
 	log_set_sink(NULL, NULL);
-	evloop_fini(&ctx.loop);
+	evloop_fini(&loop);
 	return rc < 0 ? 1 : rc;
 }

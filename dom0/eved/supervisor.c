@@ -47,6 +47,16 @@ struct child {
 	int exit_status;            /* from waitpid, for the log */
 };
 
+#define SIGN_PENDING_MAX 64
+
+/* A signature request relayed to the identity role, awaiting its answer. */
+struct sign_pending {
+	bool used;
+	int from;                   /* enum role_id of the asker */
+	pid_t from_pid;             /* so an answer never reaches a restarted asker */
+	uint32_t orig_id;
+};
+
 struct supervisor {
 	const struct eved_opts *o;
 	struct evloop loop;
@@ -54,9 +64,18 @@ struct supervisor {
 	struct child child[ROLE_COUNT];
 	bool stopping;
 	bool ready_sent;
+	struct sign_pending pending[SIGN_PENDING_MAX];
+	struct ipc_identity identity;  /* the identity role's last IPC_IDENTITY */
+	size_t identity_len;           /* 0: none yet */
+};
+
+/* Which role may have which key sign (enum ipc_key bits). */
+static const unsigned sign_allowed[ROLE_COUNT] = {
+	[ROLE_EVC] = 1u << IPC_KEY_DEVICE | 1u << IPC_KEY_ONBOARD,
 };
 
 static void child_event(struct child *c, enum child_event ev);
+static void fail_pending_signatures(struct supervisor *s);
 static void on_child_sock(struct evloop *l, int fd, short revents, void *arg);
 
 static struct supervisor *
@@ -93,6 +112,10 @@ child_spawn(struct child *c)
 	argv[n++] = lvl;
 	if (s->o->host_mode)
 		argv[n++] = "--host";
+	if (s->o->tcti) {
+		argv[n++] = "--tcti";
+		argv[n++] = (char *)s->o->tcti;
+	}
 	argv[n] = NULL;
 
 	pid = fork();
@@ -220,6 +243,8 @@ act_died(struct child *c)
 	unsigned delay;
 
 	child_close_sock(c);
+	if (c->rd->id == ROLE_IDENTITY)
+		fail_pending_signatures(s);
 	describe_status(c->exit_status, how, sizeof(how));
 	if (up >= s->o->backoff_reset_ms)
 		c->backoff_ms = s->o->backoff_min_ms;
@@ -304,6 +329,120 @@ child_event(struct child *c, enum child_event ev)
 		a(c);
 }
 
+/* ---- relays between roles ---- */
+
+static int
+send_to(struct child *c, uint16_t type, const void *data, size_t len)
+{
+	char err[IPC_ERR_MAX];
+	int rc;
+
+	if (c->sock < 0)
+		return -EPIPE;
+	rc = ipc_send(c->sock, &eved_proto_to_role, type, data, len, -1, err);
+	if (rc < 0)
+		log_warn("%s: %s", c->rd->name, err);
+	return rc;
+}
+
+static void
+sign_answer(struct child *c, uint32_t id, int rc)
+{
+	struct ipc_sign_rep rep = { .id = id, .rc = rc };
+
+	send_to(c, IPC_SIGN_REP, &rep, sizeof(rep));
+}
+
+/* A role asks for a signature: check the policy, pass it to identity. */
+static int
+relay_sign_req(struct supervisor *s, struct child *c, const struct ipc_msg *m)
+{
+	struct child *id = &s->child[ROLE_IDENTITY];
+	struct ipc_sign_req req;
+	uint32_t slot;
+
+	memcpy(&req, m->data, sizeof(req));
+	if (req.key > IPC_KEY_ONBOARD || !(sign_allowed[c->rd->id] & (1u << req.key))) {
+		log_err("%s asked for a signature with key %u, which it may not use; killing it",
+			c->rd->name, req.key);
+		return -EPERM;
+	}
+	if ((id->state != CH_UP && id->state != CH_STARTING) || id->sock < 0) {
+		sign_answer(c, req.id, -EAGAIN);
+		return 0;
+	}
+	for (slot = 0; slot < SIGN_PENDING_MAX && s->pending[slot].used; slot++)
+		;
+	if (slot == SIGN_PENDING_MAX) {
+		sign_answer(c, req.id, -EBUSY);
+		return 0;
+	}
+	s->pending[slot] = (struct sign_pending){ true, c->rd->id, c->pid, req.id };
+	req.id = slot;
+	if (send_to(id, IPC_SIGN_REQ, &req, sizeof(req)) < 0) {
+		s->pending[slot].used = false;
+		sign_answer(c, s->pending[slot].orig_id, -EAGAIN);
+	}
+	return 0;
+}
+
+static void
+relay_sign_rep(struct supervisor *s, const struct ipc_msg *m)
+{
+	struct ipc_sign_rep rep;
+	struct sign_pending *p;
+	struct child *to;
+
+	memcpy(&rep, m->data, sizeof(rep));
+	if (rep.id >= SIGN_PENDING_MAX || !s->pending[rep.id].used) {
+		log_warn("identity answered signature request %u, which nobody waits for", rep.id);
+		return;
+	}
+	p = &s->pending[rep.id];
+	p->used = false;
+	to = &s->child[p->from];
+	if (to->pid != p->from_pid)
+		return; /* the asker restarted meanwhile */
+	rep.id = p->orig_id;
+	send_to(to, IPC_SIGN_REP, &rep, sizeof(rep));
+}
+
+/* The identity role went away: nobody will answer what is pending. */
+static void
+fail_pending_signatures(struct supervisor *s)
+{
+	for (int i = 0; i < SIGN_PENDING_MAX; i++) {
+		struct sign_pending *p = &s->pending[i];
+
+		if (!p->used)
+			continue;
+		p->used = false;
+		if (s->child[p->from].pid == p->from_pid)
+			sign_answer(&s->child[p->from], p->orig_id, -EPIPE);
+	}
+}
+
+static int
+take_identity(struct supervisor *s, const struct ipc_msg *m)
+{
+	struct ipc_identity *id = &s->identity;
+
+	memset(id, 0, sizeof(*id));
+	memcpy(id, m->data, m->len);
+	if (id->cert_len != m->len - IPC_IDENTITY_FIXED) {
+		log_err("identity: IDENTITY says %u certificate bytes, carries %zu; killing it",
+			id->cert_len, (size_t)(m->len - IPC_IDENTITY_FIXED));
+		s->identity_len = 0;
+		return -EBADMSG;
+	}
+	s->identity_len = m->len;
+	log_info("identity: device key %s, certificate of %u bytes%s",
+		 id->in_tpm ? "in the TPM" : "soft", id->cert_len,
+		 id->has_onboard ? ", onboarding key loaded" : "");
+	send_to(&s->child[ROLE_EVC], IPC_IDENTITY, id, s->identity_len);
+	return 0;
+}
+
 /* ---- event sources ---- */
 
 static void
@@ -341,12 +480,35 @@ on_child_sock(struct evloop *l, int fd, short revents, void *arg)
 				return;
 			}
 			child_event(c, EV_HELLO);
+			if (c->rd->id == ROLE_EVC && c->sup->identity_len)
+				send_to(c, IPC_IDENTITY, &c->sup->identity, c->sup->identity_len);
 			break;
 		case IPC_PONG:
 			c->last_pong_ms = evloop_now_ms();
 			break;
 		case IPC_LOG:
 			relay_role_log(c, &m);
+			break;
+		case IPC_SIGN_REQ:
+			if (c->rd->id == ROLE_IDENTITY || relay_sign_req(c->sup, c, &m) < 0) {
+				child_event(c, EV_FAULT);
+				return;
+			}
+			break;
+		case IPC_SIGN_REP:
+		case IPC_IDENTITY:
+			if (c->rd->id != ROLE_IDENTITY) {
+				log_err("%s sent %s, which only identity may send; killing it",
+					c->rd->name, ipc_type_find(&eved_proto_to_parent, m.type)->name);
+				child_event(c, EV_FAULT);
+				return;
+			}
+			if (m.type == IPC_SIGN_REP)
+				relay_sign_rep(c->sup, &m);
+			else if (take_identity(c->sup, &m) < 0) {
+				child_event(c, EV_FAULT);
+				return;
+			}
 			break;
 		}
 		if (c->sock < 0)
