@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -198,5 +199,61 @@ out:
 	else if (rc < 0)
 		say(err, errsz, "file %s: %s failed: %s", path, what,
 		    strerror(-rc));
+	return rc;
+}
+
+int
+atomicfile_read(const char *path, size_t max, char **data, size_t *len, char *err, size_t errsz)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd, rc = 0;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errsz, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		rc = -EFBIG;
+		snprintf(err, errsz, "%s: %lld bytes, more than the %zu allowed", path,
+			 (long long)st.st_size, max);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err, errsz, "%s: out of memory", path);
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? -errno : -EIO;
+			snprintf(err, errsz, "%s: read: %s", path, r < 0 ? strerror(errno) :
+				 "file shrank while reading");
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
 	return rc;
 }

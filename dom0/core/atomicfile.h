@@ -42,6 +42,15 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 		     mode_t mode, unsigned flags, char *err, size_t errsz);
 
 /*
+ * Reads a whole regular file of at most max bytes: 0 and *data (malloc'd,
+ * NUL-terminated, not counted in *len; the caller frees it); -ENOENT,
+ * -EFBIG (longer than max), -EINVAL (not a regular file) or another -errno,
+ * with err naming the file and the reason.
+ */
+int atomicfile_read(const char *path, size_t max, char **data, size_t *len, char *err,
+		    size_t errsz);
+
+/*
  * Fault injection, for tests only: called after the named step; a test
  * raises SIGKILL in a forked writer to simulate a crash there. Process-global,
  * not thread-safe; production code never sets it. fn == NULL removes it.

@@ -34,35 +34,24 @@ struct identity {
 	struct ipc_identity pub;
 };
 
-static int
-read_small(const char *path, char *buf, size_t cap, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return -errno;
-	*len = fread(buf, 1, cap - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return 0;
-}
-
 /* The CN of a new device certificate: /config/soft_serial, else the host name. */
 static void
 cert_cn(const struct eved_opts *o, char *cn, size_t cap)
 {
-	char path[512], buf[128];
+	char path[512], buf[128], *serial = NULL, err[256];
 	size_t n = 0;
 
 	snprintf(path, sizeof(path), "%s/soft_serial", o->config_dir);
-	if (read_small(path, buf, sizeof(buf), &n) == 0) {
-		while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-			buf[--n] = '\0';
+	if (atomicfile_read(path, 256, &serial, &n, err, sizeof(err)) == 0) {
+		while (n && (serial[n - 1] == '\n' || serial[n - 1] == '\r' || serial[n - 1] == ' '))
+			serial[--n] = '\0';
 		if (n && n < X509_NAME_ATTR_MAX) {
-			snprintf(cn, cap, "%s", buf);
+			snprintf(cn, cap, "%s", serial);
+			free(serial);
 			return;
 		}
 	}
+	free(serial);
 	if (gethostname(buf, sizeof(buf)) == 0 && buf[0] && strlen(buf) < X509_NAME_ATTR_MAX) {
 		snprintf(cn, cap, "%s", buf);
 		return;
@@ -75,20 +64,20 @@ cert_cn(const struct eved_opts *o, char *cn, size_t cap)
 static int
 cert_load(const char *path, const uint8_t pub[65], uint8_t *der, size_t cap, size_t *len)
 {
-	static char pem[32768];
-	char err[X509_ERR_MAX];
+	char err[X509_ERR_MAX], *pem = NULL;
 	struct x509_cert c;
 	size_t n;
 	int rc;
 
-	rc = read_small(path, pem, sizeof(pem), &n);
+	rc = atomicfile_read(path, 65536, &pem, &n, err, sizeof(err));
 	if (rc == -ENOENT)
 		return -ENOENT;
 	if (rc < 0) {
-		log_err("device certificate %s: %s; making a new one", path, strerror(-rc));
+		log_err("device certificate %s; making a new one", err);
 		return -ENOENT;
 	}
 	rc = pem_decode_first(pem, n, "CERTIFICATE", der, cap, len, err, sizeof(err));
+	free(pem);
 	if (rc == 0)
 		rc = x509_cert_parse(der, *len, &c, err, sizeof(err));
 	if (rc < 0) {

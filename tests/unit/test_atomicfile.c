@@ -337,6 +337,28 @@ static void test_crash_at_every_step(void **state)
 	}
 }
 
+static void test_read_whole_file(void **state)
+{
+	struct fx *f = *state;
+	char *data, err[256], missing[300];
+	size_t len;
+
+	assert_int_equal(atomicfile_write(f->path, "hello\0world", 11, 0644, 0, err, sizeof(err)), 0);
+	assert_int_equal(atomicfile_read(f->path, 100, &data, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, 11);
+	assert_memory_equal(data, "hello\0world", 11);
+	assert_int_equal(data[11], '\0');
+	free(data);
+	assert_int_equal(atomicfile_read(f->path, 10, &data, &len, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "more than the 10 allowed"));
+	assert_null(data);
+	snprintf(missing, sizeof(missing), "%s/missing", f->dir);
+	assert_int_equal(atomicfile_read(missing, 100, &data, &len, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "missing"));
+	assert_int_equal(atomicfile_read(f->dir, 100, &data, &len, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relative_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_keeps_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_every_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_whole_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
