@@ -35,8 +35,11 @@ der_time_from_civil(int y, int mon, int d, int h, int mi, int s)
 void
 der_time_to_civil(int64_t t, int *y, int *mon, int *d, int *h, int *mi, int *s)
 {
-	int64_t z = t / 86400, secs = t % 86400, era, doe, yoe, doy, mp;
+	int64_t z, secs, era, doe, yoe, doy, mp;
 
+	t = t < DER_TIME_MIN ? DER_TIME_MIN : t > DER_TIME_MAX ? DER_TIME_MAX : t;
+	z = t / 86400;
+	secs = t % 86400;
 	if (secs < 0) {
 		secs += 86400;
 		z--;
@@ -552,11 +555,11 @@ der_put_time(struct der_writer *w, time_t t)
 	char s[20];
 	int y, mon, d, h, mi, sec, n;
 
-	der_time_to_civil((int64_t)t, &y, &mon, &d, &h, &mi, &sec);
-	if (y < 0 || y > 9999) {
+	if ((int64_t)t < DER_TIME_MIN || (int64_t)t > DER_TIME_MAX) {
 		fail_w(w, -EINVAL);
 		return;
 	}
+	der_time_to_civil((int64_t)t, &y, &mon, &d, &h, &mi, &sec);
 	if (y >= 1950 && y <= 2049) {
 		n = snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", y % 100, mon, d, h, mi, sec);
 		der_put_tlv(w, DER_UTC_TIME, s, (size_t)n);

@@ -208,7 +208,11 @@ bool der_utf8_valid(const uint8_t *p, size_t len);
 bool der_printable_valid(const uint8_t *p, size_t len);
 bool der_ia5_valid(const uint8_t *p, size_t len);
 
-/* Civil date (proleptic Gregorian, UTC) <-> seconds since the epoch. */
+/* Civil date (proleptic Gregorian, UTC) <-> seconds since the epoch, for
+ * years 0..9999: DER_TIME_MIN is 0000-01-01T00:00:00Z, DER_TIME_MAX
+ * 9999-12-31T23:59:59Z; der_time_to_civil clamps t to that range. */
+#define DER_TIME_MIN (-62167219200LL)
+#define DER_TIME_MAX 253402300799LL
 int64_t der_time_from_civil(int y, int mon, int d, int h, int mi, int s);
 void der_time_to_civil(int64_t t, int *y, int *mon, int *d, int *h, int *mi, int *s);
 

@@ -327,6 +327,8 @@ x509_cert_write(const struct x509_cert_params *p, struct signer *issuer_signer, 
 		return fail(err, errsz, -EINVAL, "%s: issuer DN is not an encoded Name", what);
 	if (p->not_after < p->not_before)
 		return fail(err, errsz, -EINVAL, "%s: notAfter is before notBefore", what);
+	if ((int64_t)p->not_before < DER_TIME_MIN || (int64_t)p->not_after > DER_TIME_MAX)
+		return fail(err, errsz, -EINVAL, "%s: validity outside the years 0..9999", what);
 	if (p->path_len > 255 || (p->path_len >= 0 && !p->ca))
 		return fail(err, errsz, -EINVAL, "%s: pathLen needs cA and must be <= 255", what);
 	if (p->ext_key_usage & ~(X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH))
@@ -373,6 +375,10 @@ x509_add_years(time_t t, int years)
 	int y, mon, d, h, mi, s;
 
 	der_time_to_civil((int64_t)t, &y, &mon, &d, &h, &mi, &s);
+	if (years > 9999 - y)
+		return (time_t)DER_TIME_MAX;
+	if (years < -y)
+		return (time_t)DER_TIME_MIN;
 	y += years;
 	if (mon == 2 && d == 29 && !leap(y)) {
 		mon = 3;
@@ -388,7 +394,6 @@ x509_device_cert_write(const char *cn, time_t now, const uint8_t serial[X509_SER
 {
 	struct x509_cert_params p = {
 		.subject = { .cn = cn },
-		.not_before = now - 86400,
 		.subject_pub = s ? s->pub : NULL,
 		.basic_constraints = true,
 		.ca = true,
@@ -397,6 +402,9 @@ x509_device_cert_write(const char *cn, time_t now, const uint8_t serial[X509_SER
 		.ext_key_usage = X509_EKU_CLIENT_AUTH | X509_EKU_SERVER_AUTH,
 	};
 
+	if ((int64_t)now < DER_TIME_MIN + 86400 || (int64_t)now > DER_TIME_MAX)
+		return fail(err, errsz, -EINVAL, "device certificate: time outside the years 0..9999");
+	p.not_before = now - 86400;  /* backdated a day, as EVE does */
 	p.not_after = x509_add_years(p.not_before, 20);
 	memcpy(p.serial, serial, X509_SERIAL_LEN);
 	return x509_cert_write(&p, s, out, cap, out_len, err, errsz);

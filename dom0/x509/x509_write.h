@@ -98,7 +98,8 @@ int x509_device_cert_write(const char *cn, time_t now, const uint8_t serial[X509
 			   struct signer *s, uint8_t *out, size_t cap, size_t *out_len,
 			   char *err, size_t errsz);
 
-/* `t` plus `years` calendar years (29 February lands on 1 March). */
+/* `t` plus `years` calendar years (29 February lands on 1 March); the
+ * result is clamped to DER_TIME_MIN..DER_TIME_MAX (years 0..9999). */
 time_t x509_add_years(time_t t, int years);
 
 /* A random positive serial of exactly 16 significant bytes (126 random

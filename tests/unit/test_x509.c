@@ -517,6 +517,22 @@ test_der_times(void **state)
 	assert_int_equal(x509_add_years(fixed_time(2026, 5, 17), 20), fixed_time(2046, 5, 17));
 	assert_int_equal(x509_add_years(fixed_time(2028, 2, 29), 20), fixed_time(2048, 2, 29));
 	assert_int_equal(x509_add_years(fixed_time(2028, 2, 29), 1), fixed_time(2029, 3, 1));
+	assert_int_equal(x509_add_years(fixed_time(9990, 1, 1), 20), DER_TIME_MAX);
+	assert_int_equal(x509_add_years((time_t)INT64_MAX, 20), DER_TIME_MAX);
+	assert_int_equal(x509_add_years((time_t)INT64_MIN, -20), DER_TIME_MIN);
+	/* the writer refuses times outside years 0..9999, even huge ones */
+	{
+		struct der_writer w;
+
+		der_writer_init(&w, b, sizeof(b));
+		der_put_time(&w, (time_t)(DER_TIME_MAX + 1));
+		assert_int_equal(der_writer_finish(&w, &n), -EINVAL);
+		der_writer_init(&w, b, sizeof(b));
+		der_put_time(&w, (time_t)INT64_MAX);
+		assert_int_equal(der_writer_finish(&w, &n), -EINVAL);
+		n = WRITE(b, der_put_time(w, (time_t)DER_TIME_MIN));
+		expect_bytes(b, n, "18 0f 30 30 30 30 30 31 30 31 30 30 30 30 30 30 5a");
+	}
 
 	/* malformed times */
 	static const char *bad[] = {
@@ -1562,7 +1578,7 @@ test_hostile_der(void **state)
 	/* a negative serial */
 	memcpy(t, der, n);
 	assert_int_equal(t[13], 0x02);  /* serial INTEGER after a0 03 02 01 02 */
-	t[15] |= 0x80;
+	t[15] = 0x80;  /* minimal whatever follows, and negative */
 	expect_parse_error(t, n, -EBADMSG, "serialNumber: negative INTEGER");
 	/* a control character in the CN */
 	memcpy(t, der, n);
@@ -1614,6 +1630,10 @@ test_writer_errors(void **state)
 				 -ENOSPC);
 		assert_contains(err, "certificate: output buffer of");
 	}
+	assert_int_equal(x509_device_cert_write("dev", (time_t)INT64_MIN, serial, &f->a.s, der,
+						sizeof(der), &n, err, sizeof(err)),
+			 -EINVAL);
+	assert_contains(err, "device certificate: time outside the years 0..9999");
 	/* signer failures */
 	f->a.fail_rc = -EACCES;
 	assert_int_equal(x509_device_cert_write("dev", now, serial, &f->a.s, der, sizeof(der), &n,
@@ -1670,7 +1690,9 @@ test_writer_errors(void **state)
 	    "issuer DN is not an encoded Name");
 	BAD(p.ext_key_usage = 1u << 5, "unknown ExtKeyUsage bits");
 	BAD(p.not_after = (time_t)der_time_from_civil(10000, 1, 1, 0, 0, 0),
-	    "DER encoding failed");
+	    "validity outside the years 0..9999");
+	BAD(p.not_after = (time_t)INT64_MAX, "validity outside the years 0..9999");
+	BAD(p.not_before = (time_t)INT64_MIN, "validity outside the years 0..9999");
 	{
 		uint8_t off_curve[SIGNER_PUB_LEN] = { 0x04 };
 
