@@ -278,3 +278,26 @@ out:
 	org__lfedge__eve__auth__auth_container__free_unpacked(ac, NULL);
 	return rc;
 }
+
+int
+auth_sender_hash(const uint8_t *body, size_t len, uint8_t hash[32], size_t *hlen,
+		 char err[AUTH_ERR_MAX])
+{
+	AuthContainer *ac = NULL;
+	int rc;
+
+	*hlen = 0;
+	rc = unpack(body, len, &ac, err);
+	if (rc < 0)
+		return rc;
+	if (ac->sendercerthash.len != 32 && ac->sendercerthash.len != 16) {
+		snprintf(err, AUTH_ERR_MAX, "AuthContainer: senderCertHash of %zu bytes",
+			 ac->sendercerthash.len);
+		rc = -EBADMSG;
+	} else {
+		memcpy(hash, ac->sendercerthash.data, ac->sendercerthash.len);
+		*hlen = ac->sendercerthash.len;
+	}
+	org__lfedge__eve__auth__auth_container__free_unpacked(ac, NULL);
+	return rc;
+}

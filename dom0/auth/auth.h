@@ -71,4 +71,11 @@ int auth_open(const uint8_t *body, size_t len, const struct auth_key *keys, size
 int auth_sender_cert(const uint8_t *body, size_t len, uint8_t **cert, size_t *cert_len,
 		     char err[AUTH_ERR_MAX]);
 
+/*
+ * The senderCertHash of a container, unchecked (to find which certificate
+ * to check it with): 0 and hash (hlen 16 or 32 bytes, per its algo).
+ */
+int auth_sender_hash(const uint8_t *body, size_t len, uint8_t hash[32], size_t *hlen,
+		     char err[AUTH_ERR_MAX]);
+
 #endif

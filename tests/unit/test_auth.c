@@ -448,6 +448,24 @@ test_sender_cert(void **state)
 }
 
 static void
+test_sender_hash_peek(void **state)
+{
+	struct auth_key k;
+	uint8_t *body, h[32];
+	size_t blen, hl;
+	char err[AUTH_ERR_MAX];
+
+	(void)state;
+	load_key("a", &k);
+	seal("a", msg, sizeof(msg), &body, &blen);
+	assert_int_equal(auth_sender_hash(body, blen, h, &hl, err), 0);
+	assert_int_equal(hl, 32);
+	assert_memory_equal(h, k.cert_hash, 32);
+	assert_int_equal(auth_sender_hash(body, 3, h, &hl, err), -EBADMSG);
+	free(body);
+}
+
+static void
 test_bad_certificates(void **state)
 {
 	struct auth_key k;
@@ -481,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_truncated_and_garbage),
 		cmocka_unit_test(test_rsa_controller_key),
 		cmocka_unit_test(test_sender_cert),
+		cmocka_unit_test(test_sender_hash_peek),
 		cmocka_unit_test(test_bad_certificates),
 	};
 	return cmocka_run_group_tests_name("auth", tests, setup, teardown);
