@@ -301,3 +301,34 @@ auth_sender_hash(const uint8_t *body, size_t len, uint8_t hash[32], size_t *hlen
 	org__lfedge__eve__auth__auth_container__free_unpacked(ac, NULL);
 	return rc;
 }
+
+int
+auth_payload_unchecked(const uint8_t *body, size_t len, uint8_t **payload, size_t *plen,
+		       char err[AUTH_ERR_MAX])
+{
+	AuthContainer *ac = NULL;
+	int rc;
+
+	*payload = NULL;
+	*plen = 0;
+	rc = unpack(body, len, &ac, err);
+	if (rc < 0)
+		return rc;
+	if (!ac->protectedpayload) {
+		snprintf(err, AUTH_ERR_MAX, "AuthContainer: no protectedPayload");
+		rc = -EBADMSG;
+		goto out;
+	}
+	*plen = ac->protectedpayload->payload.len;
+	*payload = malloc(*plen ? *plen : 1);
+	if (!*payload) {
+		*plen = 0;
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (*plen)
+		memcpy(*payload, ac->protectedpayload->payload.data, *plen);
+out:
+	org__lfedge__eve__auth__auth_container__free_unpacked(ac, NULL);
+	return rc;
+}

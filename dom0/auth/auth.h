@@ -72,6 +72,15 @@ int auth_sender_cert(const uint8_t *body, size_t len, uint8_t **cert, size_t *ce
 		     char err[AUTH_ERR_MAX]);
 
 /*
+ * The payload of a container, NOT checked: only for the one message that
+ * carries the certificate it is signed with (certs: the signing certificate
+ * is inside), which the caller must check before trusting anything here.
+ * *payload is malloc'd.
+ */
+int auth_payload_unchecked(const uint8_t *body, size_t len, uint8_t **payload, size_t *plen,
+			   char err[AUTH_ERR_MAX]);
+
+/*
  * The senderCertHash of a container, unchecked (to find which certificate
  * to check it with): 0 and hash (hlen 16 or 32 bytes, per its algo).
  */
