@@ -740,7 +740,7 @@ http_proxy_connect(struct stream *s, const char *proxy, const char *host, uint16
 		goto out;
 	}
 	quote(reason, sizeof(reason), m->reason);
-	rc = m->status == 407 ? -EACCES : -ECONNREFUSED;
+	rc = (m->status == 407 || m->status == 401) ? -EACCES : -ECONNREFUSED;
 	seterr(err, errsz, "HTTP proxy %s: CONNECT %s refused: %d %s", qp, auth, m->status, reason);
 out:
 	if (h)

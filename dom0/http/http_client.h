@@ -83,7 +83,8 @@ int http_tcp_connect(const char *host, uint16_t port, int timeout_ms, int *fd,
  * "10.1.1.1:3128"), asks "CONNECT host:port HTTP/1.1" with basic credentials
  * "user:password" when userpass is not NULL.  Succeeds only on a 2xx answer;
  * the answer is read byte by byte, so s is left exactly at the first byte of
- * the tunnel.  -EACCES on 407, -ECONNREFUSED on any other status.
+ * the tunnel.  -EACCES on 407 or 401 (tinyproxy answers bad credentials
+ * with 401), -ECONNREFUSED on any other status.
  */
 int http_proxy_connect(struct stream *s, const char *proxy, const char *host, uint16_t port,
 		       const char *userpass, int timeout_ms, char *err, size_t errsz);
