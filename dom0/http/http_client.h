@@ -20,8 +20,8 @@
  * -ECONNRESET  the peer closed or reset the connection before any byte of the
  *              response (a keep-alive connection the server dropped: an
  *              idempotent request may be retried on a new connection);
- * -ETIMEDOUT   no progress within the stream's timeout, or the whole exchange
- *              took longer than timeout_ms;
+ * -ETIMEDOUT   no progress within the stream's timeout, or the response took
+ *              longer than timeout_ms;
  * -EINVAL      a request field that would not make a valid message (a CR or
  *              LF in a header, a bad method or path): nothing was sent.
  */
@@ -102,8 +102,11 @@ struct http_req {
 	size_t body_len;            /* Content-Length is sent when > 0 or for
 				     * POST / PUT / PATCH */
 	bool close;                 /* send "Connection: close": no reuse */
-	int timeout_ms;             /* limit on the whole exchange; <= 0: only the
-				     * stream's own per-operation timeout */
+	int timeout_ms;             /* limit on reading the whole response; <= 0:
+				     * only the stream's per-operation timeout
+				     * (which also bounds each write).  Applied by
+				     * lowering s->timeout_ms for each read: a
+				     * stream must honour its own timeout_ms */
 	uint8_t *resp_buf;          /* where the response body goes: a caller buffer
 				     * of resp_max bytes, or NULL to malloc it */
 	size_t resp_max;            /* body limit; 0: HTTP_BODY_MAX_DEFAULT */

@@ -469,6 +469,7 @@ head_finish(struct http_msg *m)
 {
 	char s1[SNIPPET_MAX + 8], s2[SNIPPET_MAX + 8];
 	bool have_cl = false, have_te = false, conn_close = false, conn_keep = false;
+	unsigned hosts = 0;
 	const char *first_b = NULL, *first_e = NULL;
 	unsigned chunked = 0;
 	uint64_t cl = 0, v;
@@ -511,6 +512,8 @@ head_finish(struct http_msg *m)
 				return fail(m, -ENOTSUP, "%s head: Transfer-Encoding '%s' is not supported (only chunked)",
 					    what(m), s1);
 			}
+		} else if (strcasecmp(name, "Host") == 0) {
+			hosts++;
 		} else if (strcasecmp(name, "Connection") == 0) {
 			conn_close |= http_list_has(val, "close");
 			conn_keep |= http_list_has(val, "keep-alive");
@@ -557,6 +560,11 @@ head_finish(struct http_msg *m)
 	} else {
 		m->body_kind = HTTP_BODY_NONE;
 	}
+	/* RFC 9112 §3.2: exactly one Host in HTTP/1.1, at most one in 1.0 */
+	if (m->kind == HTTP_REQUEST && hosts > 1)
+		return fail(m, -EPROTO, "%s head: more than one Host header", what(m));
+	if (m->kind == HTTP_REQUEST && hosts == 0 && m->minor == 1)
+		return fail(m, -EPROTO, "%s head: no Host header (required in HTTP/1.1)", what(m));
 	return 0;
 }
 
@@ -655,8 +663,12 @@ body_take(struct http_msg *m, const uint8_t *p, size_t n, size_t *took)
 	*took = 0;
 	if (n == 0)
 		return 0;
-	if ((uint64_t)n > (uint64_t)m->body_max - m->body_total)
+	/* up to the limit, then an error at the first byte past it, wherever
+	 * the input was split */
+	if (m->body_total >= (uint64_t)m->body_max)
 		return over_limit(m);
+	if ((uint64_t)n > (uint64_t)m->body_max - m->body_total)
+		n = (size_t)((uint64_t)m->body_max - m->body_total);
 	room = m->body_cap - m->body_len;
 	if (room == 0)
 		return HTTP_BODY_FULL;

@@ -11,7 +11,8 @@
  * about where a message ends (request smuggling): CR LF line ends only,
  * no obs-fold, header names must be tokens, Content-Length must be digits
  * (duplicates must agree), Transfer-Encoding must be exactly "chunked", and
- * Content-Length together with Transfer-Encoding is refused.
+ * Content-Length together with Transfer-Encoding is refused; an HTTP/1.1
+ * request needs exactly one Host header (a 1.0 request at most one).
  *
  * Body framing (RFC 9112 §6.3): no body for responses to HEAD, for 1xx, 204,
  * 304 and for 2xx responses to CONNECT (the connection becomes a tunnel);

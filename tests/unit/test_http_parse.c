@@ -151,8 +151,11 @@ static const struct golden goldens[] = {
 	{ "CONNECT request", HTTP_REQUEST, NULL,
 	  "CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", 0, false, 0, "CONNECT",
 	  "[::1]:443", "", 0, true, false, HTTP_BODY_NONE, { { NULL, NULL } }, { { NULL, NULL } }, 0 },
-	{ "OPTIONS *, absolute-form", HTTP_REQUEST, NULL, "OPTIONS * HTTP/1.1\r\n\r\n", 0, false, 0,
+	{ "OPTIONS *", HTTP_REQUEST, NULL, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 0, false, 0,
 	  "OPTIONS", "*", "", 0, true, false, HTTP_BODY_NONE, { { NULL, NULL } }, { { NULL, NULL } }, 0 },
+	{ "absolute-form target", HTTP_REQUEST, NULL,
+	  "GET http://ctl.example/x HTTP/1.1\r\nHost: ctl.example\r\n\r\n", 0, false, 0, "GET",
+	  "http://ctl.example/x", "", 0, true, false, HTTP_BODY_NONE, { { NULL, NULL } }, { { NULL, NULL } }, 0 },
 };
 
 static void
@@ -386,7 +389,13 @@ static const struct hostile hostiles[] = {
 	  "HTTP request line 'CONNECT /x HTTP/1.1': CONNECT target is not host:port" },
 	{ Q, "GET / HTTP/3.0\r\n\r\n", 0, false, -EPROTONOSUPPORT,
 	  "HTTP request line 'GET / HTTP/3.0': version 'HTTP/3.0' is not supported" },
-	{ Q, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n", 3, false, -EFBIG,
+	{ Q, "GET / HTTP/1.1\r\n\r\n", 0, false, -EPROTO,
+	  "HTTP request head: no Host header (required in HTTP/1.1)" },
+	{ Q, "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 0, false, -EPROTO,
+	  "HTTP request head: more than one Host header" },
+	{ Q, "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 0, false, -EPROTO,
+	  "HTTP request head: more than one Host header" },
+	{ Q, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n", 3, false, -EFBIG,
 	  "HTTP request body: over the 3-byte limit" },
 	/* the connection closes early */
 	{ R, "", 0, true, -EPROTO, "HTTP response: connection closed before the message" },
