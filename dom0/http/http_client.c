@@ -459,9 +459,16 @@ http_msg_read(struct stream *s, struct http_rbuf *rb, struct http_msg *m,
 					goto out;
 				}
 			}
-			if (o->grow && m->body_kind == HTTP_BODY_LENGTH && m->content_length > 0 &&
-			    (rc = body_grow(m, m->content_length)) < 0)
-				goto nomem;
+			if (o->grow && m->body_kind == HTTP_BODY_LENGTH && m->content_length > 0) {
+				/* known size (<= body_max, the parser checked): exactly that */
+				uint8_t *nb = malloc((size_t)m->content_length);
+
+				if (!nb) {
+					rc = -ENOMEM;
+					goto nomem;
+				}
+				http_msg_set_body(m, nb, (size_t)m->content_length, 0);
+			}
 			continue;
 		}
 		if (rc == HTTP_BODY_FULL) {
@@ -505,12 +512,17 @@ http_msg_read(struct stream *s, struct http_rbuf *rb, struct http_msg *m,
 			goto out;
 		}
 		rc = (int)r;
-		if (rc == -ETIMEDOUT)
-			seterr(err, errsz, "%s: no data within %d ms", msg_what(m), eff_timeout);
+		if (rc == -ETIMEDOUT && eff_timeout != saved_timeout)
+			seterr(err, errsz, "%s: not complete within %d ms", msg_what(m), o->timeout_ms);
+		else if (rc == -ETIMEDOUT)
+			seterr(err, errsz, "%s: no data within %d ms", msg_what(m), saved_timeout);
 		else
 			seterr(err, errsz, "%s: reading: %s", msg_what(m), strerror(-rc));
+		/* -ECONNRESET means "before the first byte" (a retry may be safe) */
 		if (rc == -EPIPE && http_msg_untouched(m))
 			rc = -ECONNRESET;
+		else if (rc == -ECONNRESET && !http_msg_untouched(m))
+			rc = -EIO;
 		goto out;
 	}
 nomem:

@@ -19,7 +19,8 @@
  * NULL/0).  Parser errors keep the parser's codes (http_parse.h); besides:
  * -ECONNRESET  the peer closed or reset the connection before any byte of the
  *              response (a keep-alive connection the server dropped: an
- *              idempotent request may be retried on a new connection);
+ *              idempotent request may be retried on a new connection); a
+ *              reset later in the response is -EIO;
  * -ETIMEDOUT   no progress within the stream's timeout, or the response took
  *              longer than timeout_ms;
  * -EINVAL      a request field that would not make a valid message (a CR or
