@@ -1,6 +1,8 @@
 /* http_client: HTTP/1.1 client over streams.  See http_client.h. */
 #include "http_client.h"
 
+#include "base64.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -663,32 +665,6 @@ out:
 
 /* ---------------------------------------------------------------- proxies */
 
-static void
-base64(char *dst, const uint8_t *src, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, o = 0;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 | src[i + 2];
-
-		dst[o++] = tab[v >> 18];
-		dst[o++] = tab[(v >> 12) & 63];
-		dst[o++] = tab[(v >> 6) & 63];
-		dst[o++] = tab[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)src[i] << 16 | (i + 1 < n ? (uint32_t)src[i + 1] << 8 : 0);
-
-		dst[o++] = tab[v >> 18];
-		dst[o++] = tab[(v >> 12) & 63];
-		dst[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		dst[o++] = '=';
-	}
-	dst[o] = '\0';
-}
-
 int
 http_proxy_connect(struct stream *s, const char *proxy, const char *host, uint16_t port,
 		   const char *userpass, int timeout_ms, char *err, size_t errsz)
@@ -722,12 +698,12 @@ http_proxy_connect(struct stream *s, const char *proxy, const char *host, uint16
 				seterr(err, errsz, "HTTP proxy %s: control byte in the credentials", qp);
 				goto out;
 			}
-		if (n > 1024 || !(b64 = malloc((n + 2) / 3 * 4 + 1))) {
+		if (n > 1024 || !(b64 = malloc(BASE64_ENCODED_LEN(n) + 1))) {
 			rc = n > 1024 ? -EINVAL : -ENOMEM;
 			seterr(err, errsz, "HTTP proxy %s: credentials too long", qp);
 			goto out;
 		}
-		base64(b64, (const uint8_t *)userpass, n);
+		base64_encode((const uint8_t *)userpass, n, b64, BASE64_ENCODED_LEN(n) + 1);
 		http_head_printf(h, "Proxy-Authorization: Basic %s\r\n", b64);
 		explicit_bzero(b64, strlen(b64));
 		free(b64);

@@ -29,7 +29,7 @@
  *
  * Pure: no I/O, no allocation, no globals.
  *
- * Ownership: struct http_msg is the caller's (about 21 KiB: put it on the
+ * Ownership: struct http_msg is the caller's (about 23 KiB: put it on the
  * heap or a roomy stack).  Every string the parser hands out (method, target,
  * reason, header names and values) points into m->buf and lives as long as
  * m is not re-initialised.  The body buffer is the caller's; the parser only
