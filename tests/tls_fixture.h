@@ -67,11 +67,15 @@ static const char fixture_script[] =
 static int
 fixture_make_certs(const char *dir, bool with_rsa)
 {
-	char cmd[256];
-	char script[512];
+	char cmd[1024];
+	char script[1024];
 	FILE *f;
 	int st;
 
+	if (strlen(dir) > 256) {
+		fprintf(stderr, "fixture: folder name too long\n");
+		return -1;
+	}
 	snprintf(script, sizeof(script), "%s/mk.sh", dir);
 	if (!(f = fopen(script, "w")) || fputs(fixture_script, f) < 0 || fclose(f) != 0) {
 		fprintf(stderr, "fixture: cannot write %s\n", script);
@@ -90,7 +94,10 @@ fixture_make_certs(const char *dir, bool with_rsa)
 static void
 fixture_path(char *out, size_t sz, const char *dir, const char *name)
 {
-	snprintf(out, sz, "%s/%s", dir, name);
+	if ((size_t)snprintf(out, sz, "%s/%s", dir, name) >= sz) {
+		fprintf(stderr, "fixture: path too long: %s/%s\n", dir, name);
+		abort();
+	}
 }
 
 /* A port that was free a moment ago on 127.0.0.1. */
@@ -179,7 +186,7 @@ fixture_s_server(const char *dir, const char *const *args, int *port)
 {
 	for (int attempt = 0; attempt < 5; attempt++) {
 		const char *argv[64];
-		char accept[32], logp[512];
+		char accept[32], logp[1024];
 		int n = 0, p = fixture_free_port();
 		pid_t pid;
 

@@ -33,7 +33,7 @@
  *   - tls_anchors, tls_chain, tls_key own heap memory released by their
  *     _free function (the key is wiped); a session only borrows them, so
  *     they must outlive every session that uses them.
- *   - struct tls_ctx is caller-owned memory (about 45 KB: it embeds the
+ *   - struct tls_ctx is caller-owned memory (about 65 KB: it embeds the
  *     record buffers; BearSSL never allocates).  On success the session owns
  *     fd: ctx->s.close() sends close_notify and closes it.  On failure fd is
  *     left open for the caller and ctx holds nothing to release.
@@ -43,7 +43,9 @@
  *
  * Blocking: every call blocks with poll() on fd; each wait is bounded by the
  * stream's timeout_ms (the whole handshake by timeout_ms too); fd may be
- * blocking or not.  One session is used by one thread at a time.
+ * blocking or not.  Records are gathered and written a flight at a time, and
+ * TCP_NODELAY is set on fd (data goes out when flushed, never held by
+ * Nagle).  One session is used by one thread at a time.
  */
 #ifndef EV_TLS_H
 #define EV_TLS_H
@@ -178,6 +180,7 @@ struct tls_ctx {
 	struct tls_client_cert ccert;
 	br_x500_name ca_name;                    /* server: CertificateRequest */
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	unsigned char stash[BR_SSL_BUFSIZE_OUTPUT]; /* records gathered for one send */
 };
 
 struct tls_client_opts {

@@ -267,7 +267,7 @@ tls_client_open_opts(struct tls_ctx *ctx, int fd, const struct tls_client_opts *
 		return -EPROTO;
 	}
 	ctx->fd = fd;
-	rc = tls_engine_handshake(ctx, "server", o->timeout_ms, err);
+	rc = tls_engine_handshake(ctx, o->timeout_ms, err);
 	if (rc < 0) {
 		explain_refusal(ctx);
 		tls_seterr(err, "%s", ctx->err);

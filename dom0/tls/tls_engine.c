@@ -11,6 +11,8 @@
 #include "tls_int.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,22 +140,37 @@ closed(struct tls_ctx *ctx)
 	return ctx->rc;
 }
 
-/* Sends what the engine has in its record output buffer (one send). */
+/*
+ * Moves every record the engine has ready (a whole handshake flight, or
+ * the application data records) into ctx->stash, then writes the stash
+ * out: one send() per flight rather than one per record, so a flight is
+ * one packet and never waits on Nagle for the previous one.
+ */
 static int
 send_records(struct tls_ctx *ctx, int64_t deadline)
 {
+	size_t n = 0, off = 0, len;
 	unsigned char *buf;
-	size_t len;
 	ssize_t r;
 	int rc;
 
-	buf = br_ssl_engine_sendrec_buf(ctx->eng, &len);
-	for (;;) {
-		r = send(ctx->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while ((br_ssl_engine_current_state(ctx->eng) & BR_SSL_SENDREC) &&
+	       n < sizeof(ctx->stash)) {
+		buf = br_ssl_engine_sendrec_buf(ctx->eng, &len);
+		if (len > sizeof(ctx->stash) - n)
+			len = sizeof(ctx->stash) - n;
+		memcpy(ctx->stash + n, buf, len);
+		n += len;
+		br_ssl_engine_sendrec_ack(ctx->eng, len);
+	}
+	while (off < n) {
+		r = send(ctx->fd, ctx->stash + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r < 0 && errno == ENOTSOCK)
-			r = write(ctx->fd, buf, len);
-		if (r >= 0)
-			break;
+			r = write(ctx->fd, ctx->stash + off, n - off);
+		if (r >= 0) {
+			off += (size_t)r;
+			continue;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -174,7 +191,6 @@ send_records(struct tls_ctx *ctx, int64_t deadline)
 			return fail(ctx, rc);
 		}
 	}
-	br_ssl_engine_sendrec_ack(ctx->eng, (size_t)r);
 	return 0;
 }
 
@@ -406,14 +422,15 @@ tls_engine_bind(struct tls_ctx *ctx, bool server, br_ssl_engine_context *eng, in
 }
 
 int
-tls_engine_handshake(struct tls_ctx *ctx, const char *peer, int timeout_ms,
-		     char err[TLS_ERR_MAX])
+tls_engine_handshake(struct tls_ctx *ctx, int timeout_ms, char err[TLS_ERR_MAX])
 {
 	int64_t deadline = deadline_from(timeout_ms);
 	unsigned st;
-	int rc = 0;
+	int rc = 0, one = 1;
 
-	(void)peer;
+	/* we write whole flights and flushed data ourselves: no Nagle delay
+	 * (fails harmlessly on a socket that is not TCP) */
+	setsockopt(ctx->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	for (;;) {
 		st = br_ssl_engine_current_state(ctx->eng);
 		if (st == BR_SSL_CLOSED) {

@@ -24,11 +24,10 @@ void tls_engine_bind(struct tls_ctx *ctx, bool server, br_ssl_engine_context *en
 
 /*
  * Runs the handshake (the engine must have been reset) until application data may
- * flow.  peer is "server" or "client" for messages.  0 or -errno with
+ * flow.  0 or -errno with
  * ctx->err and err set.
  */
-int tls_engine_handshake(struct tls_ctx *ctx, const char *peer, int timeout_ms,
-			 char err[TLS_ERR_MAX]);
+int tls_engine_handshake(struct tls_ctx *ctx, int timeout_ms, char err[TLS_ERR_MAX]);
 
 /* 32 bytes from getrandom(2) into the engine: 0 or -errno. */
 int tls_engine_seed(br_ssl_engine_context *eng, char err[TLS_ERR_MAX]);

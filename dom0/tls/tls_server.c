@@ -178,7 +178,7 @@ tls_server_open_opts(struct tls_ctx *ctx, int fd, const struct tls_server_opts *
 		return -EPROTO;
 	}
 	ctx->fd = fd;
-	rc = tls_engine_handshake(ctx, "client", o->timeout_ms, err);
+	rc = tls_engine_handshake(ctx, o->timeout_ms, err);
 	if (rc < 0)
 		ctx->fd = -1; /* the caller keeps fd */
 	return rc;

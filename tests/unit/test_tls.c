@@ -1283,6 +1283,27 @@ test_openssl_server_mutual(void **state)
 	assert_int_equal(get_from_s_server(port, &c, err, page, sizeof(page), &suite, &end), -EPROTO);
 	assert_non_null(strstr(err, "TLS: server sent fatal alert"));
 	fixture_stop(pid);
+
+	/* a server that accepts only ECDSA with SHA-384 from clients: a P-256
+	 * device key signs SHA-256 only, so no certificate is sent, and the
+	 * message says so */
+	{
+		const char *a384[] = { "-cert", "srv.pem", "-key", "srv.key", "-tls1_2", "-www",
+				       "-Verify", "1", "-CAfile", "cli.pem",
+				       "-client_sigalgs", "ECDSA+SHA384", NULL };
+
+		c.signer = &ts;
+		ts.calls = 0;
+		pid = fixture_s_server(dir, a384, &port);
+		assert_true(pid > 0);
+		assert_int_equal(get_from_s_server(port, &c, err, page, sizeof(page), &suite, &end),
+				 -EPROTO);
+		assert_non_null(strstr(err, "TLS: client certificate: the server accepts no ECDSA "
+					    "signature with SHA-256 for the client certificate, so "
+					    "none was sent; then: TLS: server sent fatal alert"));
+		assert_int_equal(ts.calls, 0);
+		fixture_stop(pid);
+	}
 	tls_key_free(&ts.key);
 }
 
