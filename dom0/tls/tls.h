@@ -149,6 +149,7 @@ struct tls_peer_x509 {
 	unsigned char der[TLS_PEER_CERT_MAX];
 	size_t der_len;
 	bool der_ok;                  /* the whole end-entity cert was recorded */
+	bool optional;                /* an empty chain is accepted */
 };
 
 /* The client certificate handler: asks a struct signer for signatures. */
@@ -210,6 +211,8 @@ struct tls_server_opts {
 	const struct tls_chain *chain;           /* required */
 	const struct tls_key *key;               /* EC (P-256...) or RSA */
 	bool want_client_cert;                   /* require a client EC cert */
+	bool client_cert_optional;               /* ask for one, accept none too
+						  * (tls_peer_cert: -ENOENT) */
 	struct tls_session_cache *cache;         /* optional; see above */
 	int timeout_ms;
 };

@@ -80,7 +80,7 @@ px_end_chain(const br_x509_class **ctx)
 	const br_x509_pkey *pk;
 
 	if (p->ncerts == 0)
-		return BR_ERR_X509_EMPTY_CHAIN;
+		return p->optional ? 0 : BR_ERR_X509_EMPTY_CHAIN;
 	if (p->err)
 		return (unsigned)p->err;
 	pk = br_x509_decoder_get_pkey(&p->ee);
@@ -156,8 +156,11 @@ tls_server_open_opts(struct tls_ctx *ctx, int fd, const struct tls_server_opts *
 	}
 	br_ssl_engine_add_flags(eng, BR_OPT_ENFORCE_SERVER_PREFERENCES);
 
-	if (o->want_client_cert) {
+	if (o->want_client_cert || o->client_cert_optional) {
 		ctx->x509.peer.vtable = &px_vtable;
+		ctx->x509.peer.optional = o->client_cert_optional;
+		if (o->client_cert_optional)
+			br_ssl_engine_add_flags(eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH);
 		br_ssl_engine_set_x509(eng, &ctx->x509.peer.vtable);
 		/* the client's CertificateVerify is ECDSA */
 		br_ssl_engine_set_default_ecdsa(eng);

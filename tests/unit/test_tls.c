@@ -138,6 +138,7 @@ struct srv_cfg {
 	bool cache;
 	enum srv_mode mode;
 	int naccept; /* TCP: connections to serve */
+	bool optional_cert;
 };
 
 struct srv_result {
@@ -158,6 +159,7 @@ serve_one(int fd, const struct srv_cfg *cfg, struct tls_chain *chain, struct tls
 {
 	struct tls_server_opts o = {
 		.chain = chain, .key = key, .want_client_cert = cfg->want_cert,
+		.client_cert_optional = cfg->optional_cert,
 		.cache = cfg->cache ? cache : NULL, .timeout_ms = 10000,
 	};
 	struct stream *s = &child_ctx.s;
@@ -825,8 +827,11 @@ test_rng_seeder(void **state)
 
 /* ---- ours <-> ours ---------------------------------------------------- */
 
-static const struct srv_cfg srv_plain = { "srv.pem", "srv.key", false, false, SRV_ECHO_LINE, 1 };
-static const struct srv_cfg srv_mutual = { "srv.pem", "srv.key", true, false, SRV_ECHO_LINE, 1 };
+static const struct srv_cfg srv_plain = { "srv.pem", "srv.key", false, false, SRV_ECHO_LINE, 1, false };
+static const struct srv_cfg srv_mutual = { "srv.pem", "srv.key", true, false, SRV_ECHO_LINE, 1,
+					   false };
+static const struct srv_cfg srv_optional = { "srv.pem", "srv.key", false, false, SRV_ECHO_LINE, 1,
+					     true };
 
 static void
 test_ours_basic(void **state)
@@ -994,7 +999,7 @@ test_rsa_anchor_and_pinned_cert(void **state)
 static void
 test_rsa_server_refused_by_client(void **state)
 {
-	struct srv_cfg s = { "rsa.pem", "rsa.key", false, false, SRV_ECHO_LINE, 1 };
+	struct srv_cfg s = { "rsa.pem", "rsa.key", false, false, SRV_ECHO_LINE, 1, false };
 	struct cli_cfg c = { 0 };
 	struct srv_result r;
 	char err[TLS_ERR_MAX], greet[256];
@@ -1040,6 +1045,28 @@ test_timeout_and_hangup(void **state)
 }
 
 /* ---- mutual TLS through a signer -------------------------------------- */
+
+/* One listener for v2 (no client certificate) and v1 (mutual TLS): the
+ * server asks for a certificate and takes the session either way. */
+static void
+test_optional_client_cert(void **state)
+{
+	struct test_signer ts;
+	struct cli_cfg none = { 0 }, with = { .signer = &ts };
+	struct srv_result r;
+	char err[TLS_ERR_MAX], greet[256];
+
+	(void)state;
+	if (pair_run(&none, &srv_optional, err, &r, greet) != 0)
+		fail_msg("client: %s; server: %s", err, r.err);
+	assert_int_equal(r.rc, 0);
+	assert_false(r.has_cert);
+	ts_init(&ts, "cli.key");
+	assert_int_equal(pair_run(&with, &srv_optional, err, &r, greet), 0);
+	assert_true(r.has_cert);
+	assert_int_equal(ts.calls, 1);
+	tls_key_free(&ts.key);
+}
 
 static void
 test_mutual_ours(void **state)
@@ -1417,7 +1444,7 @@ test_openssl_client_refusals(void **state)
 static void
 test_openssl_client_rsa_server(void **state)
 {
-	struct srv_cfg s = { "rsa.pem", "rsa.key", false, false, SRV_ECHO_LINE, 1 };
+	struct srv_cfg s = { "rsa.pem", "rsa.key", false, false, SRV_ECHO_LINE, 1, false };
 	struct srv_result r;
 	int port, resfd;
 	pid_t pid;
@@ -1504,6 +1531,7 @@ main(void)
 		cmocka_unit_test(test_rsa_server_refused_by_client),
 		cmocka_unit_test(test_timeout_and_hangup),
 		cmocka_unit_test(test_mutual_ours),
+		cmocka_unit_test(test_optional_client_cert),
 		cmocka_unit_test(test_mutual_failures),
 		cmocka_unit_test(test_openssl_server_basic),
 		cmocka_unit_test(test_openssl_server_suites),
