@@ -15,12 +15,12 @@
 /* ---- arena: every node and string of a document ------------------------- */
 
 #define ARENA_BLOCK (64u * 1024u)
-#define ARENA_ALIGN 16u
+#define ARENA_ALIGN 8u /* enough for struct json_value; strings need none */
 
 struct json_block {
 	struct json_block *next;
 	size_t used, cap;
-	_Alignas(16) unsigned char data[];
+	_Alignas(8) unsigned char data[];
 };
 
 struct json_doc {

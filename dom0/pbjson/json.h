@@ -44,7 +44,7 @@
 /* Defaults used for a zero field of struct json_limits (or limits NULL). */
 #define JSON_MAX_BYTES  (8u << 20)   /* 8 MiB of input */
 #define JSON_MAX_DEPTH  64u          /* arrays/objects inside each other */
-#define JSON_MAX_VALUES (1u << 19)   /* values in the whole document */
+#define JSON_MAX_VALUES (1u << 18)   /* values in the whole document (~90 bytes each) */
 
 enum json_type {
 	JSON_NULL,
