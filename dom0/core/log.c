@@ -194,7 +194,7 @@ log_sink_stderr(const struct log_entry *e, void *arg)
 static void
 log_emit(struct log_entry *e)
 {
-	log_ring_push(&global_ring, e);
+	e->seq = log_ring_push(&global_ring, e);
 	if (in_sink) {
 		log_sink_stderr(e, NULL);
 		return;

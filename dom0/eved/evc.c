@@ -1,30 +1,746 @@
 /*
- * evc: the network-facing role that talks to the controller (DESIGN.md §3):
- * TLS, HTTP, protobuf decode.  It holds no key: signatures come from the
- * identity role through an ipc_signer, and the device's public identity
- * (certificate, key location) arrives as IPC_IDENTITY.
+ * evc: the network-facing role that talks to the controller (DESIGN.md §3,
+ * §5): TLS, HTTP, protobuf decode.  It holds no key: signatures come from
+ * the identity role through ipc_signers, and the device's public identity
+ * arrives as IPC_IDENTITY.
+ *
+ * Phases, one request per event-loop turn (so PINGs are answered between):
+ *   WAIT_ID   until IPC_IDENTITY
+ *   CERTS     GET certs; check the chain to /config/root-certificate.pem
+ *   REGISTER  POST register, signed with the onboarding key (skipped for a
+ *             pre-registered device, which has no /config/onboard.cert.pem)
+ *   UUID      POST uuid -> the device's UUID (kept on /persist)
+ *   RUN       config poll with the last hash (applied only when it changed,
+ *             kept atomically on /persist and used at start when the
+ *             controller is unreachable); info when changed, retried until
+ *             acknowledged; metrics every interval (may be lost); logs batched
+ *             from the supervisor's log stream into gzip newlogs batches,
+ *             spooled on /persist, sent oldest first.
+ * Failures back off exponentially with jitter, capped at the interval.
+ * Every reply is checked (AuthContainer signed by the controller's signing
+ * certificate) before anything in it is used.
+ *
+ * State on /persist: status/uuid, checkpoint/lastconfig (statefiles),
+ * newlog/ (spool).
  */
 #include "eved.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "backoff.h"
+#include "base64.h"
+#include "ctrlcerts.h"
+#include "devconf.h"
+#include "evloop.h"
+#include "link.h"
+#include "pem.h"
+#include "report.h"
+#include "spool.h"
+#include "statefile.h"
+#include "x509_read.h"
+
+#include "config/devconfig.pb-c.h"
+#include "eveuuid/eveuuid.pb-c.h"
+#include "register/register.pb-c.h"
+
+#define EVC_TIMEOUT_MS 10000       /* each request, all told */
+#define EVC_LOG_BATCH 256          /* entries per newlogs batch */
+#define EVC_SPOOL_BYTES (8u << 20)
+#define EVC_SPOOL_FILES 512
+
+enum phase { P_WAIT_ID, P_CERTS, P_REGISTER, P_UUID, P_RUN };
+static const char *const phase_names[] = { "waiting for identity", "certs", "register", "uuid",
+					   "run" };
 
 struct evc {
+	struct role_ctx *ctx;
+	enum phase phase;
 	struct ipc_identity id;
 	bool have_id;
-	struct ipc_signer device_signer;
-	struct ipc_signer onboard_signer;
+	uint8_t dev_hash[32];
+	struct ipc_signer device_signer, onboard_signer;
+	struct devconf conf;
+	bool conf_ok;
+	struct link *link;
+	struct ctrlcerts certs;
+	char uuid[37];
+	struct evloop_timer step;
+	struct backoff bo;
+	unsigned interval_ms;          /* default for config and metrics */
+	unsigned config_ms, metrics_ms;
+	uint64_t next_config, next_metrics, next_logs;
+	bool info_dirty;
+	char config_hash[128];
+	char items[REPORT_ITEMS_MAX][2][128];
+	size_t n_items;
+	struct log_entry batch[EVC_LOG_BATCH];
+	size_t n_batch;
+	struct spool spool;
+	bool spool_ok;
+	uint64_t log_bytes_sent;
+	uint32_t log_4xx;
+	bool log_failed;
+	char persist_status[600], persist_checkpoint[600];
 };
+
+static void step_soon(struct evc *e, uint64_t ms);
+
+/* ---- persisted state ---- */
+
+static void
+config_items_apply(struct evc *e, const Org__Lfedge__Eve__Config__EdgeDevConfig *c)
+{
+	e->config_ms = e->metrics_ms = e->interval_ms;
+	e->n_items = 0;
+	for (size_t i = 0; i < c->n_configitems; i++) {
+		const char *k = c->configitems[i]->key, *v = c->configitems[i]->value;
+		char *end;
+		unsigned long s = strtoul(v, &end, 10);
+		bool num = *v && !*end && s >= 1 && s <= 86400;
+
+		if (strcmp(k, "timer.config.interval") == 0 && num)
+			e->config_ms = (unsigned)s * 1000;
+		else if (strcmp(k, "timer.metric.interval") == 0 && num)
+			e->metrics_ms = (unsigned)s * 1000;
+		else
+			continue;
+		if (e->n_items < REPORT_ITEMS_MAX) {
+			snprintf(e->items[e->n_items][0], 128, "%s", k);
+			snprintf(e->items[e->n_items][1], 128, "%s", v);
+			e->n_items++;
+		}
+	}
+}
+
+/* Applies config bytes (already checked to come from the controller, or
+ * from our own last-good copy): what this issue's device does with them is
+ * to take its timers and report the hash; apps and networks come later. */
+static int
+config_apply(struct evc *e, const uint8_t *pb, size_t len, const char *hash, const char *from)
+{
+	Org__Lfedge__Eve__Config__EdgeDevConfig *c =
+		org__lfedge__eve__config__edge_dev_config__unpack(NULL, len, pb);
+
+	if (!c) {
+		log_err("config from %s: %zu bytes that are not an EdgeDevConfig; kept the last "
+			"good one (%s)", from, len, e->config_hash[0] ? e->config_hash : "none");
+		return -EBADMSG;
+	}
+	config_items_apply(e, c);
+	log_notice("config applied from %s: hash %.16s, %zu apps, %zu networks, %zu config items",
+		   from, hash, c->n_apps, c->n_networks, c->n_configitems);
+	org__lfedge__eve__config__edge_dev_config__free_unpacked(c, NULL);
+	snprintf(e->config_hash, sizeof(e->config_hash), "%s", hash);
+	e->info_dirty = true;
+	return 0;
+}
+
+/* checkpoint/lastconfig: "<hash>\n" then the EdgeDevConfig bytes. */
+static void
+config_save(struct evc *e, const uint8_t *pb, size_t len, const char *hash)
+{
+	struct statefile_info info;
+	size_t hl = strlen(hash);
+	uint8_t *buf = malloc(hl + 1 + len);
+	int rc;
+
+	if (!buf)
+		return;
+	memcpy(buf, hash, hl);
+	buf[hl] = '\n';
+	memcpy(buf + hl + 1, pb, len);
+	rc = statefile_write(e->persist_checkpoint, "lastconfig", buf, hl + 1 + len, &info);
+	if (rc < 0)
+		log_err("saving the config: %s", info.fault[0] ? info.fault : strerror(-rc));
+	free(buf);
+}
+
+static void
+config_load(struct evc *e)
+{
+	struct statefile_info info;
+	uint8_t *buf = NULL, *nl;
+	size_t len;
+	int rc;
+
+	rc = statefile_read(e->persist_checkpoint, "lastconfig", 0, (void **)&buf, &len, &info);
+	if (info.fault[0] && rc != -ENOENT)
+		log_warn("%s", info.fault);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			log_err("no usable last config on /persist");
+		return;
+	}
+	nl = memchr(buf, '\n', len);
+	if (!nl || nl - buf >= (long)sizeof(e->config_hash)) {
+		log_err("last config on /persist is malformed; ignored");
+	} else {
+		*nl = '\0';
+		config_apply(e, nl + 1, len - (size_t)(nl + 1 - buf), (char *)buf,
+			     "/persist (last good)");
+	}
+	free(buf);
+}
+
+static void
+uuid_load(struct evc *e)
+{
+	struct statefile_info info;
+	char *buf = NULL;
+	size_t len;
+
+	if (statefile_read(e->persist_status, "uuid", 64, (void **)&buf, &len, &info) == 0 &&
+	    len == 36)
+		memcpy(e->uuid, buf, 37);
+	free(buf);
+}
+
+/* ---- requests ---- */
+
+/* POST a signed payload, check the signed reply.  0 with *status and the
+ * reply's inner payload (NULL when the reply has no body); -errno when the
+ * request failed or the reply is not the controller's. */
+static int
+call(struct evc *e, const char *path, struct ipc_signer *signer, const uint8_t hash[32],
+     const uint8_t *sender_cert, size_t sc_len, const uint8_t *payload, size_t plen, int *status,
+     uint8_t **reply, size_t *rlen)
+{
+	char err[LINK_ERR_MAX > AUTH_ERR_MAX ? LINK_ERR_MAX : AUTH_ERR_MAX];
+	uint8_t *body = NULL, *resp = NULL;
+	size_t blen, resp_len;
+	int rc;
+
+	*reply = NULL;
+	*rlen = 0;
+	rc = auth_seal(payload, plen, &signer->s, hash, sender_cert, sc_len, &body, &blen, err);
+	if (rc < 0) {
+		log_err("%s: %s", path, err);
+		return rc;
+	}
+	rc = link_request(e->link, "POST", path, body, blen, status, &resp, &resp_len, err);
+	free(body);
+	if (rc < 0) {
+		log_warn("%s", err);
+		return rc;
+	}
+	if (*status >= 200 && *status < 300 && resp_len) {
+		rc = auth_open(resp, resp_len, e->certs.keys, e->certs.nkeys, reply, rlen, NULL, err);
+		if (rc < 0) {
+			log_err("%s: reply refused: %s", path, err);
+			*status = 0;
+		}
+	} else if (*status >= 300) {
+		log_warn("%s: controller answered %d%s%.*s", path, *status, resp_len ? ": " : "",
+			 (int)(resp_len > 200 ? 200 : resp_len), resp ? (const char *)resp : "");
+	}
+	free(resp);
+	return rc;
+}
+
+static bool
+do_certs(struct evc *e)
+{
+	char err[LINK_ERR_MAX > CTRLCERTS_ERR_MAX ? LINK_ERR_MAX : CTRLCERTS_ERR_MAX];
+	uint8_t *resp = NULL;
+	size_t len;
+	int status, rc;
+
+	rc = link_request(e->link, "GET", "/api/v2/edgedevice/certs", NULL, 0, &status, &resp,
+			  &len, err);
+	if (rc < 0) {
+		log_warn("%s", err);
+		return false;
+	}
+	if (status != 200) {
+		log_warn("certs: controller answered %d", status);
+		free(resp);
+		return false;
+	}
+	rc = ctrlcerts_verify(resp, len, e->conf.anchors, e->conf.anchors_len, e->conf.n_anchors,
+			      time(NULL), &e->certs, err);
+	free(resp);
+	if (rc < 0) {
+		log_err("%s", err);
+		return false;
+	}
+	log_info("controller signing certificate '%s' checked against the root", e->certs.signer_cn);
+	return true;
+}
+
+static bool
+do_register(struct evc *e)
+{
+	Org__Lfedge__Eve__Register__ZRegisterMsg m = ORG__LFEDGE__EVE__REGISTER__ZREGISTER_MSG__INIT;
+	static char dev_pem[IPC_IDENTITY_CERT_MAX * 2], dev_b64[IPC_IDENTITY_CERT_MAX * 3],
+		ob_b64[IPC_IDENTITY_CERT_MAX * 3];
+	uint8_t ob_der[X509_DER_MAX], ob_hash[32], *payload, *reply;
+	size_t pem_len, ob_len, plen, rlen;
+	char err[256];
+	long b1, b2;
+	int status = 0, rc;
+
+	if (pem_encode("CERTIFICATE", e->id.cert, e->id.cert_len, dev_pem, sizeof(dev_pem),
+		       &pem_len) < 0 ||
+	    (b1 = base64_encode((const uint8_t *)dev_pem, pem_len, dev_b64, sizeof(dev_b64))) < 0 ||
+	    pem_decode_first(e->conf.onboard_pem, e->conf.onboard_pem_len, "CERTIFICATE", ob_der,
+			     sizeof(ob_der), &ob_len, err, sizeof(err)) < 0 ||
+	    (b2 = base64_encode((const uint8_t *)e->conf.onboard_pem, e->conf.onboard_pem_len,
+				ob_b64, sizeof(ob_b64))) < 0) {
+		log_err("register: onboarding certificate: %s", err);
+		return false;
+	}
+	x509_der_sha256(ob_der, ob_len, ob_hash);
+	m.pemcert.data = (uint8_t *)dev_b64;
+	m.pemcert.len = (size_t)b1;
+	m.serial = e->conf.serial;
+	m.softserial = e->conf.soft_serial;
+	plen = org__lfedge__eve__register__zregister_msg__get_packed_size(&m);
+	payload = malloc(plen);
+	if (!payload)
+		return false;
+	org__lfedge__eve__register__zregister_msg__pack(&m, payload);
+	rc = call(e, "/api/v2/edgedevice/register", &e->onboard_signer, ob_hash,
+		  (const uint8_t *)ob_b64, (size_t)b2, payload, plen, &status, &reply, &rlen);
+	free(payload);
+	free(reply);
+	if (rc < 0)
+		return false;
+	if (status == 201 || status == 200) {
+		log_notice("registered with serial '%s' (%s)", e->conf.serial,
+			   status == 201 ? "new" : "known already");
+		return true;
+	}
+	if (status == 403)
+		log_err("register: refused (403): this serial is not allowed for the onboarding "
+			"certificate");
+	else if (status == 409)
+		log_err("register: conflict (409): the serial is claimed elsewhere or registered "
+			"with another device certificate");
+	return false;
+}
+
+static bool
+do_uuid(struct evc *e)
+{
+	Org__Lfedge__Eve__Uuid__UuidRequest rq = ORG__LFEDGE__EVE__UUID__UUID_REQUEST__INIT;
+	Org__Lfedge__Eve__Uuid__UuidResponse *r;
+	struct statefile_info info;
+	uint8_t buf[16], *reply;
+	size_t n, rlen;
+	int status = 0;
+
+	n = org__lfedge__eve__uuid__uuid_request__pack(&rq, buf);
+	if (call(e, "/api/v2/edgedevice/uuid", &e->device_signer, e->dev_hash, NULL, 0, buf, n,
+		 &status, &reply, &rlen) < 0)
+		return false;
+	if (status == 403)
+		log_err("uuid: this device is not known to the controller (403): register it, or "
+			"pre-register its certificate with 'evc device add'");
+	if (status != 200 || !reply) {
+		free(reply);
+		return false;
+	}
+	r = org__lfedge__eve__uuid__uuid_response__unpack(NULL, rlen, reply);
+	free(reply);
+	if (!r || strlen(r->uuid) != 36) {
+		log_err("uuid: reply is not a UuidResponse with a uuid");
+		if (r)
+			org__lfedge__eve__uuid__uuid_response__free_unpacked(r, NULL);
+		return false;
+	}
+	if (strcmp(e->uuid, r->uuid) != 0) {
+		memcpy(e->uuid, r->uuid, 37);
+		if (statefile_write(e->persist_status, "uuid", e->uuid, 36, &info) < 0)
+			log_err("saving the uuid: %s", info.fault);
+	}
+	org__lfedge__eve__uuid__uuid_response__free_unpacked(r, NULL);
+	log_notice("device uuid %s", e->uuid);
+	return true;
+}
+
+/* Splits a ConfigResponse into the raw config bytes and the hash. */
+static int
+config_response_split(const uint8_t *p, size_t len, const uint8_t **cfg, size_t *clen,
+		      const uint8_t **hash, size_t *hlen)
+{
+	size_t o = 0;
+
+	*cfg = *hash = NULL;
+	*clen = *hlen = 0;
+	while (o < len) {
+		uint64_t tag = 0, l = 0;
+		int shift = 0;
+
+		do {
+			if (o >= len || shift > 63)
+				return -EBADMSG;
+			tag |= (uint64_t)(p[o] & 0x7f) << shift;
+			shift += 7;
+		} while (p[o++] & 0x80);
+		if ((tag & 7) != 2)
+			return -EBADMSG;
+		shift = 0;
+		do {
+			if (o >= len || shift > 63)
+				return -EBADMSG;
+			l |= (uint64_t)(p[o] & 0x7f) << shift;
+			shift += 7;
+		} while (p[o++] & 0x80);
+		if (l > len - o)
+			return -EBADMSG;
+		if (tag >> 3 == 1) {
+			*cfg = p + o;
+			*clen = (size_t)l;
+		} else if (tag >> 3 == 2) {
+			*hash = p + o;
+			*hlen = (size_t)l;
+		}
+		o += (size_t)l;
+	}
+	return 0;
+}
+
+static bool
+do_config(struct evc *e)
+{
+	Org__Lfedge__Eve__Config__ConfigRequest rq = ORG__LFEDGE__EVE__CONFIG__CONFIG_REQUEST__INIT;
+	uint8_t buf[256], *reply = NULL;
+	const uint8_t *cfg, *hash;
+	size_t n, rlen, clen, hlen;
+	char path[128], h[128];
+	int status = 0;
+	bool ok = false;
+
+	rq.confighash = e->config_hash;
+	n = org__lfedge__eve__config__config_request__pack(&rq, buf);
+	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/config", e->uuid);
+	if (call(e, path, &e->device_signer, e->dev_hash, NULL, 0, buf, n, &status, &reply,
+		 &rlen) < 0 || status != 200 || !reply)
+		goto out;
+	if (config_response_split(reply, rlen, &cfg, &clen, &hash, &hlen) < 0 ||
+	    hlen >= sizeof(h)) {
+		log_err("config: reply is not a ConfigResponse; kept config %.16s", e->config_hash);
+		goto out;
+	}
+	memcpy(h, hash, hlen);
+	h[hlen] = '\0';
+	if (!cfg) {
+		log_debug("config unchanged (hash %.16s)", h);
+		ok = true;
+		goto out;
+	}
+	if (strcmp(h, e->config_hash) == 0) {
+		ok = true; /* the same config sent again: not re-applied */
+		goto out;
+	}
+	if (config_apply(e, cfg, clen, h, "the controller") == 0) {
+		config_save(e, cfg, clen, h);
+		ok = true;
+	}
+out:
+	free(reply);
+	return ok;
+}
+
+static void
+host_facts(struct report_device *d, struct utsname *u, char *host, size_t hcap)
+{
+	struct sysinfo si;
+
+	if (uname(u) == 0)
+		d->arch = u->machine;
+	if (gethostname(host, hcap) == 0)
+		d->hostname = host;
+	d->ncpu = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+	if (sysinfo(&si) == 0) {
+		d->memory_mib = (uint64_t)si.totalram * si.mem_unit >> 20;
+		d->boot_time = time(NULL) - si.uptime;
+	}
+}
+
+static bool
+do_info(struct evc *e)
+{
+	struct report_device d = { .uuid = e->uuid, .config_hash = e->config_hash,
+				   .key_in_tpm = e->id.in_tpm, .arch = "", .hostname = "" };
+	struct utsname u;
+	char host[256], path[128];
+	uint8_t *body, *reply;
+	size_t len, rlen;
+	int status = 0;
+
+	d.key_info = e->id.in_tpm ? "TPM 2.0: device key at persistent handle 0x817FFFFF"
+				  : "no TPM: soft device key on /persist";
+	host_facts(&d, &u, host, sizeof(host));
+	d.now = time(NULL);
+	for (size_t i = 0; i < e->n_items; i++) {
+		d.items[i][0] = e->items[i][0];
+		d.items[i][1] = e->items[i][1];
+	}
+	d.n_items = e->n_items;
+	if (report_device_info(&d, &body, &len) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/info", e->uuid);
+	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, body, len, &status, &reply, &rlen);
+	free(body);
+	free(reply);
+	if (status != 200)
+		return false;
+	e->info_dirty = false;
+	log_info("info sent (config %.16s)", e->config_hash[0] ? e->config_hash : "none");
+	return true;
+}
+
+static bool
+do_metrics(struct evc *e)
+{
+	struct report_metrics m = { .uuid = e->uuid, .now = time(NULL),
+				    .log_bytes_sent = e->log_bytes_sent, .log_4xx = e->log_4xx,
+				    .log_failed = e->log_failed };
+	struct sysinfo si;
+	uint8_t *body, *reply;
+	size_t len, rlen;
+	char path[128];
+	int status = 0;
+
+	if (sysinfo(&si) == 0) {
+		m.mem_avail_mib = (uint32_t)(((uint64_t)si.freeram * si.mem_unit) >> 20);
+		m.mem_used_mib = (uint32_t)(((uint64_t)(si.totalram - si.freeram) * si.mem_unit) >> 20);
+	}
+	if (report_metrics(&m, &body, &len) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/metrics", e->uuid);
+	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, body, len, &status, &reply, &rlen);
+	free(body);
+	free(reply);
+	return status == 200; /* metrics may be lost: no retry */
+}
+
+/* The in-memory batch into a spooled gzip file. */
+static void
+logs_flush(struct evc *e)
+{
+	char err[SPOOL_ERR_MAX];
+	uint8_t *gz;
+	size_t len;
+
+	if (!e->n_batch || !e->spool_ok)
+		return;
+	if (report_newlogs(e->batch, e->n_batch, e->uuid[0] ? e->uuid : "unknown", "edgevisor",
+			   "0.1", &gz, &len, err, sizeof(err)) < 0) {
+		log_sink_stderr(&(struct log_entry){ .level = LOG_LEVEL_ERR,
+						     .text = "newlogs batch lost" }, NULL);
+		e->n_batch = 0;
+		return;
+	}
+	if (spool_put(&e->spool, gz, len, err) < 0)
+		log_sink_stderr(&(struct log_entry){ .level = LOG_LEVEL_ERR,
+						     .text = "newlogs: cannot spool a batch" }, NULL);
+	free(gz);
+	e->n_batch = 0;
+}
+
+/* Sends the oldest spooled batch: true when there was none or it went. */
+static bool
+do_logs(struct evc *e)
+{
+	char err[SPOOL_ERR_MAX], path[128];
+	uint8_t *gz, *reply;
+	size_t len, rlen;
+	uint64_t seq;
+	int status = 0, rc;
+
+	rc = spool_oldest(&e->spool, &seq, &gz, &len, err);
+	if (rc == -ENOENT)
+		return true;
+	if (rc < 0)
+		return false;
+	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/newlogs", e->uuid);
+	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, gz, len, &status, &reply, &rlen);
+	free(reply);
+	if (status == 200) {
+		spool_remove(&e->spool, seq);
+		e->log_bytes_sent += len;
+		e->log_failed = false;
+	} else {
+		e->log_failed = true;
+		if (status >= 400 && status < 500) {
+			e->log_4xx++;
+			/* refused as malformed: resending it would never succeed */
+			if (status == 400) {
+				log_err("newlogs batch %llu refused as malformed; dropped",
+					(unsigned long long)seq);
+				spool_remove(&e->spool, seq);
+			}
+		}
+	}
+	free(gz);
+	return status == 200;
+}
+
+/* ---- the step ---- */
+
+static uint32_t
+jitter(void)
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)evloop_now_ms();
+	return r;
+}
+
+static void
+fail_later(struct evc *e)
+{
+	uint32_t d = backoff_next(&e->bo, jitter());
+
+	link_close(e->link);
+	log_debug("%s: retry in %u ms", phase_names[e->phase], d);
+	step_soon(e, d);
+}
+
+static void
+ok_next(struct evc *e, enum phase next)
+{
+	backoff_reset(&e->bo);
+	if (next != e->phase)
+		log_debug("evc: %s -> %s", phase_names[e->phase], phase_names[next]);
+	e->phase = next;
+	step_soon(e, 1);
+}
+
+static void
+run_step(struct evc *e)
+{
+	uint64_t now = evloop_now_ms(), next;
+
+	if (e->n_batch && now >= e->next_logs) {
+		logs_flush(e);
+		e->next_logs = now + (e->interval_ms < 5000 ? e->interval_ms : 5000);
+	}
+	if (now >= e->next_config) {
+		if (!do_config(e))
+			return fail_later(e);
+		e->next_config = now + e->config_ms;
+	} else if (e->info_dirty) {
+		if (!do_info(e))
+			return fail_later(e);
+	} else if (now >= e->next_metrics) {
+		do_metrics(e);
+		e->next_metrics = now + e->metrics_ms;
+	} else {
+		unsigned files = 0;
+		size_t bytes;
+
+		if (e->spool_ok && spool_stat(&e->spool, &files, &bytes) == 0 && files) {
+			if (!do_logs(e))
+				return fail_later(e);
+			step_soon(e, 1);
+			return;
+		}
+	}
+	backoff_reset(&e->bo);
+	now = evloop_now_ms();
+	next = e->next_config < e->next_metrics ? e->next_config : e->next_metrics;
+	if (e->n_batch && e->next_logs < next)
+		next = e->next_logs;
+	step_soon(e, e->info_dirty ? 1 : next > now ? next - now : 1);
+}
+
+static void
+on_step(struct evloop *l, void *arg)
+{
+	struct evc *e = arg;
+
+	(void)l;
+	switch (e->phase) {
+	case P_WAIT_ID:
+		return;
+	case P_CERTS:
+		if (!do_certs(e))
+			return fail_later(e);
+		return ok_next(e, e->conf.onboard_pem ? P_REGISTER : P_UUID);
+	case P_REGISTER:
+		if (!do_register(e))
+			return fail_later(e);
+		return ok_next(e, P_UUID);
+	case P_UUID:
+		if (!do_uuid(e))
+			return fail_later(e);
+		e->info_dirty = true;
+		e->next_config = e->next_metrics = evloop_now_ms();
+		return ok_next(e, P_RUN);
+	case P_RUN:
+		return run_step(e);
+	}
+}
+
+static void
+step_soon(struct evc *e, uint64_t ms)
+{
+	evloop_timer_arm(&e->step, ms ? ms : 1, 0);
+}
+
+/* ---- the role ---- */
 
 int
 evc_init(struct role_ctx *ctx)
 {
+	const struct eved_opts *o = ctx->o;
+	char err[DEVCONF_ERR_MAX > LINK_ERR_MAX ? DEVCONF_ERR_MAX : LINK_ERR_MAX], path[600];
 	struct evc *e = calloc(1, sizeof(*e));
+	int rc;
 
 	if (!e)
 		return -ENOMEM;
 	ctx->state = e;
+	e->ctx = ctx;
+	e->interval_ms = o->evc_interval_ms ? o->evc_interval_ms : 60000;
+	e->config_ms = e->metrics_ms = e->interval_ms;
+	backoff_init(&e->bo, 500, e->interval_ms);
+	snprintf(e->persist_status, sizeof(e->persist_status), "%s/status", o->persist_dir);
+	snprintf(e->persist_checkpoint, sizeof(e->persist_checkpoint), "%s/checkpoint",
+		 o->persist_dir);
+	mkdir(e->persist_status, 0700);
+	mkdir(e->persist_checkpoint, 0700);
+	snprintf(path, sizeof(path), "%s/newlog", o->persist_dir);
+	e->spool_ok = spool_open(&e->spool, path, EVC_SPOOL_BYTES, EVC_SPOOL_FILES, err) == 0;
+	if (!e->spool_ok)
+		log_err("%s; logs will not survive an outage", err);
+	if ((rc = evloop_timer_add(ctx->loop, &e->step, on_step, e)) < 0)
+		return rc;
+	uuid_load(e);
+	config_load(e);
+	rc = devconf_load(&e->conf, o->config_dir, err);
+	if (rc < 0) {
+		/* without /config there is no controller to talk to: say so, stay up */
+		log_err("controller settings: %s; not connecting", err);
+		return 0;
+	}
+	e->conf_ok = true;
+	e->link = calloc(1, sizeof(*e->link));
+	if (!e->link)
+		return -ENOMEM;
+	if ((rc = link_init(e->link, &e->conf, EVC_TIMEOUT_MS, err)) < 0) {
+		log_err("%s; not connecting", err);
+		e->conf_ok = false;
+		return 0;
+	}
+	log_info("controller %s:%u%s%s, %s", e->conf.host, e->conf.port,
+		 e->conf.proxy[0] ? " through proxy " : "", e->conf.proxy,
+		 e->conf.onboard_pem ? "onboarding certificate present" :
+				       "no onboarding certificate (pre-registered device)");
 	return 0;
 }
 
@@ -41,11 +757,27 @@ evc_take_identity(struct role_ctx *ctx, const struct ipc_msg *m)
 		return -EBADMSG;
 	}
 	e->have_id = true;
-	ipc_signer_init(&e->device_signer, ctx, IPC_KEY_DEVICE, e->id.pub, 10000);
+	x509_der_sha256(e->id.cert, e->id.cert_len, e->dev_hash);
+	ipc_signer_init(&e->device_signer, ctx, IPC_KEY_DEVICE, e->id.pub, EVC_TIMEOUT_MS);
 	e->device_signer.s.in_tpm = e->id.in_tpm;
-	ipc_signer_init(&e->onboard_signer, ctx, IPC_KEY_ONBOARD, NULL, 10000);
+	ipc_signer_init(&e->onboard_signer, ctx, IPC_KEY_ONBOARD, NULL, EVC_TIMEOUT_MS);
 	log_info("device identity: certificate of %u bytes, key %s", e->id.cert_len,
 		 e->id.in_tpm ? "in the TPM" : "soft");
+	if (e->conf_ok && e->phase == P_WAIT_ID) {
+		e->phase = P_CERTS;
+		step_soon(e, 1);
+	}
+	return 0;
+}
+
+static int
+evc_take_log(struct evc *e, const struct ipc_msg *m)
+{
+	if (e->n_batch == EVC_LOG_BATCH)
+		logs_flush(e);
+	memcpy(&e->batch[e->n_batch++], m->data, sizeof(struct log_entry));
+	if (e->phase == P_RUN && e->next_logs == 0)
+		e->next_logs = evloop_now_ms() + (e->interval_ms < 5000 ? e->interval_ms : 5000);
 	return 0;
 }
 
@@ -55,6 +787,8 @@ evc_on_msg(struct role_ctx *ctx, const struct ipc_msg *m)
 	switch (m->type) {
 	case IPC_IDENTITY:
 		return evc_take_identity(ctx, m);
+	case IPC_LOG:
+		return evc_take_log(ctx->state, m);
 	default:
 		log_err("evc does not take message type %u", m->type);
 		return -EBADMSG;
@@ -64,6 +798,17 @@ evc_on_msg(struct role_ctx *ctx, const struct ipc_msg *m)
 void
 evc_fini(struct role_ctx *ctx)
 {
-	free(ctx->state);
+	struct evc *e = ctx->state;
+
+	if (!e)
+		return;
+	logs_flush(e); /* what is in memory goes to /persist, not lost */
+	if (e->link) {
+		link_fini(e->link);
+		free(e->link);
+	}
+	devconf_free(&e->conf);
+	evloop_timer_del(&e->step);
+	free(e);
 	ctx->state = NULL;
 }

@@ -15,13 +15,16 @@ usage(FILE *f)
 		"usage: eved [--host] [--config DIR] [--persist DIR] [--log-level LEVEL]\n"
 		"            [--ping-interval-ms N] [--stop-timeout-ms N]\n"
 		"            [--backoff-min-ms N] [--backoff-max-ms N] [--backoff-reset-ms N]\n"
-		"            [--ready-fd FD] [--tcti TCTI]\n"
+		"            [--ready-fd FD] [--tcti TCTI] [--evc-interval-ms N]\n"
 		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
 		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
 		"--tcti: how the identity role reaches the TPM (a tpm2-tss TCTI such as\n"
 		"\"swtpm:host=127.0.0.1,port=2321\"); default /dev/tpmrm0 when present,\n"
 		"else a soft key on PERSIST.\n"
+		"--evc-interval-ms: how often the device polls its config and sends metrics\n"
+		"until the config says otherwise (timer.config.interval,\n"
+		"timer.metric.interval); default 60000.\n"
 		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
 }
 
@@ -56,6 +59,7 @@ main(int argc, char **argv)
 		{ "backoff-reset-ms", required_argument, NULL, 'R' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "tcti", required_argument, NULL, 'T' },
+		{ "evc-interval-ms", required_argument, NULL, 'I' },
 		{ "role", required_argument, NULL, 'o' },
 		{ "print-csr", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -103,6 +107,7 @@ main(int argc, char **argv)
 			o.ready_fd = (int)fd;
 			break;
 		case 'T': o.tcti = optarg; break;
+		case 'I': rc = parse_uint("--evc-interval-ms", optarg, 100, 86400000, &o.evc_interval_ms); break;
 		case 'o': o.role = optarg; break;
 		case 'C': print_csr = true; break;
 		case 'h': usage(stdout); return 0;

@@ -30,7 +30,8 @@ enum ipc_type {
 	IPC_HELLO = 1,   /* role -> parent: struct ipc_hello; the role is ready */
 	IPC_PING,        /* parent -> role: uint64 cookie */
 	IPC_PONG,        /* role -> parent: the same uint64 cookie */
-	IPC_LOG,         /* role -> parent: struct log_entry, into the parent's ring */
+	IPC_LOG,         /* role -> parent: struct log_entry, into the parent's ring;
+			  * parent -> evc: every entry of the device, for newlogs */
 	IPC_SHUTDOWN,    /* parent -> role: no payload; exit cleanly */
 	IPC_SIGN_REQ,    /* role -> parent -> identity: struct ipc_sign_req */
 	IPC_SIGN_REP,    /* identity -> parent -> role: struct ipc_sign_rep */
@@ -90,6 +91,7 @@ struct eved_opts {
 	unsigned backoff_max_ms;
 	unsigned backoff_reset_ms;  /* up this long: the next crash starts at min again */
 	int ready_fd;               /* written "ready\n" once every role is up; -1 none */
+	unsigned evc_interval_ms;   /* controller polling default (config, metrics); 0: 60 s */
 	const char *tcti;           /* TPM access (tpm2-tss TCTI); NULL: /dev/tpmrm0 if present */
 	const char *role;           /* set in a role process */
 	char *const *argv;          /* for re-exec of the roles */

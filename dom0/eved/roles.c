@@ -31,6 +31,7 @@ static const struct ipc_type_desc to_parent_types[] = {
 static const struct ipc_type_desc to_role_types[] = {
 	{ IPC_PING, "PING", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_NEVER },
 	{ IPC_SHUTDOWN, "SHUTDOWN", 0, 0, IPC_FD_NEVER },
+	{ IPC_LOG, "LOG", sizeof(struct log_entry), sizeof(struct log_entry), IPC_FD_NEVER },
 	{ IPC_SIGN_REQ, "SIGN_REQ", sizeof(struct ipc_sign_req), sizeof(struct ipc_sign_req),
 	  IPC_FD_NEVER },
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),

@@ -67,6 +67,7 @@ struct supervisor {
 	struct sign_pending pending[SIGN_PENDING_MAX];
 	struct ipc_identity identity;  /* the identity role's last IPC_IDENTITY */
 	size_t identity_len;           /* 0: none yet */
+	uint64_t logs_dropped;         /* entries evc could not take (busy) */
 };
 
 /* Which role may have which key sign (enum ipc_key bits). */
@@ -91,7 +92,7 @@ child_spawn(struct child *c)
 {
 	struct supervisor *s = sup_of(c);
 	char *argv[24];
-	char lvl[8];
+	char lvl[8], interval[16];
 	int sv[2] = { -1, -1 }, rc, n = 0;
 	pid_t pid;
 
@@ -115,6 +116,11 @@ child_spawn(struct child *c)
 	if (s->o->tcti) {
 		argv[n++] = "--tcti";
 		argv[n++] = (char *)s->o->tcti;
+	}
+	if (s->o->evc_interval_ms) {
+		snprintf(interval, sizeof(interval), "%u", s->o->evc_interval_ms);
+		argv[n++] = "--evc-interval-ms";
+		argv[n++] = interval;
 	}
 	argv[n] = NULL;
 
@@ -602,6 +608,22 @@ on_term(struct evloop *l, int signo, void *arg)
 		evloop_stop(&s->loop, 0);
 }
 
+/* Every log entry of the device: on stderr, in our ring, and to evc for
+ * the controller (newlogs).  A busy evc loses entries; they are counted. */
+static void
+supervisor_log_sink(const struct log_entry *e, void *arg)
+{
+	struct supervisor *s = arg;
+	struct child *c = &s->child[ROLE_EVC];
+	char err[IPC_ERR_MAX];
+
+	log_sink_stderr(e, NULL);
+	if (c->sock < 0 || c->state != CH_UP)
+		return;
+	if (ipc_send(c->sock, &eved_proto_to_role, IPC_LOG, e, sizeof(*e), -1, err) < 0)
+		s->logs_dropped++;
+}
+
 int
 supervisor_main(const struct eved_opts *o)
 {
@@ -610,6 +632,7 @@ supervisor_main(const struct eved_opts *o)
 
 	s.o = o;
 	log_init("eved", o->log_level);
+	log_set_sink(supervisor_log_sink, &s);
 	/* Orphans of our roles (their helpers) are reparented to us. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	evloop_init(&s.loop);
@@ -639,6 +662,7 @@ supervisor_main(const struct eved_opts *o)
 
 	rc = evloop_run(&s.loop);
 	log_notice("eved stopped");
+	log_set_sink(NULL, NULL);
 	evloop_fini(&s.loop);
 	return rc < 0 ? 1 : rc;
 }
