@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Integration (issue 3): a device in host mode onboards to our controller over
+# TLS, receives config and reports — every piece real: `evc serve` (BearSSL,
+# SQLite), `eved` (identity role with swtpm or a soft key, evc role), on
+# loopback.  Hostile cases are refused with a clear error and the last good
+# config is kept.
+set -u
+. "$(dirname "$0")/../lib.sh"
+EVED=$EV_BUILD/eved
+EVC=$EV_BUILD/evc
+ROOT=$EV_TMP
+
+# ---- helpers
+serve_start() { # DIR PORT
+	"$EVC" serve --dir "$1" --listen "127.0.0.1:$2" >>"$1/serve.log" 2>&1 &
+	SERVE_PID=$!
+	at_exit "kill $SERVE_PID 2>/dev/null"
+	wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$2" 2>/dev/null
+}
+serve_stop() { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
+device_config() { # PKI-DIR CONFIG-DIR SERIAL PORT [no-onboard]
+	mkdir -p "$2"
+	cp "$1/root-certificate.pem" "$2/"
+	if [ "${5:-}" != no-onboard ]; then cp "$1/onboard.cert.pem" "$1/onboard.key.pem" "$2/"; fi
+	echo "localhost:$4" > "$2/server"
+	echo "$3" > "$2/serial"
+	echo "soft-$3" > "$2/soft_serial"
+}
+eved_start() { # NAME CONFIG PERSIST [ARGS...]
+	local name=$1 c=$2 p=$3; shift 3
+	mkdir -p "$p"
+	"$EVED" --host --config "$c" --persist "$p" --evc-interval-ms 500 "$@" \
+		>>"$ROOT/$name.log" 2>&1 &
+	eval "PID_$name=$!"
+	at_exit "kill \$PID_$name 2>/dev/null"
+}
+eved_stop() { local v="PID_$1"; kill "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null; }
+uuid_of() { "$EVC" device list --dir "$1" --json | /usr/bin/python3 -c \
+	"import json,sys; d=[x for x in json.load(sys.stdin) if x['serial']=='$2']; print(d[0]['uuid'] if d else '')"; }
+ndevices() { "$EVC" device list --dir "$1" --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+latest_info_hash() { "$EVC" info --dir "$1" "$2" --json | tail -n 1 | /usr/bin/python3 -c \
+	'import json,sys; d=json.loads(sys.stdin.read()); print(d["dinfo"]["configItemStatus"]["configItems"]["edgevisor.config.hash"]["value"])' 2>/dev/null; }
+
+export EVC
+export -f uuid_of ndevices latest_info_hash
+
+A=$ROOT/evcA
+PORT=$(free_port)
+"$EVC" init --dir "$A" --server "localhost:$PORT" --enterprise acme >/dev/null
+"$EVC" onboard add --dir "$A" --cert "$A/onboard.cert.pem" --serial SN-1 --enterprise acme >/dev/null
+"$EVC" onboard add --dir "$A" --cert "$A/onboard.cert.pem" --serial SN-TPM --enterprise acme >/dev/null
+serve_start "$A" "$PORT"
+
+# ---- 1. onboarding
+device_config "$A" "$ROOT/d1/config" SN-1 "$PORT"
+eved_start d1 "$ROOT/d1/config" "$ROOT/d1/persist"
+if wait_for 20 bash -c "[ -n \"\$(uuid_of '$A' SN-1)\" ]"; then ok "device registers and appears in evc device list"
+else not_ok "device registers and appears in evc device list" "$(tail -n 20 "$ROOT/d1.log")"; fi
+U1=$(uuid_of "$A" SN-1)
+check "register answered 201 (new)" grep -q "registered with serial 'SN-1' (new)" "$ROOT/d1.log"
+wait_for 10 grep -q "device uuid $U1" "$ROOT/d1.log"
+check "the device learned the same uuid" grep -q "device uuid $U1" "$ROOT/d1.log"
+check "the uuid is kept on /persist" bash -c "strings '$ROOT/d1/persist/status/uuid' | grep -q '$U1'"
+eved_stop d1
+eved_start d1 "$ROOT/d1/config" "$ROOT/d1/persist"
+wait_for 20 grep -q "registered with serial 'SN-1' (known already)" "$ROOT/d1.log"
+check "register again answers 200 (known already)" grep -q "(known already)" "$ROOT/d1.log"
+check "no duplicate device" test "$(ndevices "$A")" -eq 1
+
+# ---- 2. config
+cat > "$ROOT/cfg.json" <<'EOF'
+{ "id": { "uuid": "UUID", "version": "7" },
+  "configItems": [ { "key": "timer.config.interval", "value": "1" },
+                   { "key": "timer.metric.interval", "value": "1" } ] }
+EOF
+sed -i "s/UUID/$U1/" "$ROOT/cfg.json"
+check "evc config set takes JSON" bash -c "'$EVC' config set --dir '$A' '$U1' '$ROOT/cfg.json' >/dev/null"
+H=$("$EVC" config get --dir "$A" "$U1" | awk '/^hash/ {print $2}')
+if wait_for 20 bash -c "[ \"\$(latest_info_hash '$A' '$U1')\" = '$H' ]"; then
+	ok "the device applied the config: its info reports hash ${H:0:12}"
+else not_ok "the device applied the config" "info hash: $(latest_info_hash "$A" "$U1"), want $H"; fi
+check "the config items are in force (reported)" bash -c \
+	"'$EVC' info --dir '$A' '$U1' --json | tail -n 1 | grep -q 'timer.config.interval'"
+applied=$(grep -c "config applied from the controller: hash ${H:0:16}" "$ROOT/d1.log")
+check "the config was applied once" test "$applied" -eq 1
+"$EVC" config set --dir "$A" "$U1" "$ROOT/cfg.json" >/dev/null
+sleep 3
+check "the same config again is not re-applied" \
+	test "$(grep -c "config applied from the controller: hash ${H:0:16}" "$ROOT/d1.log")" -eq 1
+check "the controller saw unchanged-config polls" grep -q "config unchanged (hash ${H:0:12}" "$A/serve.log"
+
+# ---- 3. info, metrics, logs
+check "evc info shows device info" bash -c "'$EVC' info --dir '$A' '$U1' | grep -q 'ztype 1'"
+check "evc metrics shows metrics" bash -c "[ \$('$EVC' metrics --dir '$A' '$U1' | wc -l) -ge 1 ]"
+check "evc metrics --json decodes" bash -c "'$EVC' metrics --dir '$A' '$U1' --json | tail -n 1 | grep -q '\"devID\":\"$U1\"'"
+wait_for 15 bash -c "'$EVC' logs --dir '$A' '$U1' | grep -q 'device uuid'"
+check "evc logs shows the device's log entries" bash -c "'$EVC' logs --dir '$A' '$U1' | grep -q 'device uuid $U1'"
+# a controller outage: entries logged meanwhile are spooled, then delivered
+serve_stop
+wait_for 15 bash -c "grep -q 'controller localhost:$PORT: .*refused' '$ROOT/d1.log'"
+check "the device notices the outage" grep -q "controller localhost:$PORT: .*refused" "$ROOT/d1.log"
+wait_for 15 bash -c "ls '$ROOT/d1/persist/newlog/' | grep -q '\.gz$'"
+check "log batches are spooled on /persist while offline" bash -c "ls '$ROOT/d1/persist/newlog/' | grep -q '\.gz$'"
+serve_start "$A" "$PORT"
+if wait_for 30 bash -c "'$EVC' logs --dir '$A' '$U1' | grep -q 'refused'"; then
+	ok "entries logged during the outage reach the controller"
+else not_ok "entries logged during the outage reach the controller" "$(ls "$ROOT/d1/persist/newlog/")"; fi
+wait_for 20 bash -c "[ -z \"\$(ls '$ROOT/d1/persist/newlog/' | grep '\.gz$')\" ]"
+check "the spool empties once delivered" bash -c "[ -z \"\$(ls '$ROOT/d1/persist/newlog/' | grep '\.gz$')\" ]"
+eved_stop d1
+
+# ---- 4. hostile cases: refused with a reason, last good config kept
+start_hostile() { # NAME: d1's persist copy with a changed /config
+	rm -rf "$ROOT/$1"; mkdir -p "$ROOT/$1"
+	cp -a "$ROOT/d1/persist" "$ROOT/$1/persist"
+	cp -a "$ROOT/d1/config" "$ROOT/$1/config"
+}
+B=$ROOT/evcB
+"$EVC" init --dir "$B" --server "localhost:$PORT" --enterprise other >/dev/null
+# wrong root CA
+start_hostile h1
+cp "$B/root-certificate.pem" "$ROOT/h1/config/"
+eved_start h1 "$ROOT/h1/config" "$ROOT/h1/persist"
+wait_for 15 grep -q "TLS" "$ROOT/h1.log"
+check "wrong root CA: refused (unknown root)" grep -q "controller localhost:$PORT: TLS: server certificate: .*BR_ERR_X509_NOT_TRUSTED" "$ROOT/h1.log"
+check "wrong root CA: last good config kept" grep -q "config applied from /persist (last good): hash ${H:0:16}" "$ROOT/h1.log"
+eved_stop h1
+# wrong server name (BearSSL matches DNS names only)
+start_hostile h2
+echo "127.0.0.1:$PORT" > "$ROOT/h2/config/server"
+eved_start h2 "$ROOT/h2/config" "$ROOT/h2/persist"
+wait_for 15 grep -q "BR_ERR_X509_BAD_SERVER_NAME" "$ROOT/h2.log"
+check "wrong server name: refused" grep -q "BR_ERR_X509_BAD_SERVER_NAME" "$ROOT/h2.log"
+eved_stop h2
+# replies signed by another key: a controller whose signing cert is B's
+C=$ROOT/evcC
+cp -a "$A" "$C"; rm -f "$C/serve.log"
+cp "$B/signing.cert.pem" "$B/signing.key.pem" "$C/"
+PORT2=$(free_port)
+"$EVC" serve --dir "$C" --listen "127.0.0.1:$PORT2" >"$C/serve.log" 2>&1 &
+PC=$!; at_exit "kill $PC 2>/dev/null"
+wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$PORT2" 2>/dev/null
+start_hostile h3
+echo "localhost:$PORT2" > "$ROOT/h3/config/server"
+eved_start h3 "$ROOT/h3/config" "$ROOT/h3/persist"
+wait_for 15 grep -q "does not chain" "$ROOT/h3.log"
+check "signed by another key: the signing certificate is refused" grep -q "certs: 'Edgevisor controller signing' does not chain to the root certificate in /config" "$ROOT/h3.log"
+check "signed by another key: no config taken" bash -c "! grep -q 'config applied from the controller' '$ROOT/h3.log'"
+eved_stop h3
+kill $PC 2>/dev/null
+
+# 403: a device without an onboarding certificate the controller does not know
+rm -rf "$ROOT/h4"; device_config "$A" "$ROOT/h4/config" SN-UNKNOWN "$PORT" no-onboard
+eved_start h4 "$ROOT/h4/config" "$ROOT/h4/persist"
+wait_for 15 grep -q "not known to the controller (403)" "$ROOT/h4.log"
+check "unknown device: 403 with a reason" grep -q "uuid: this device is not known to the controller (403)" "$ROOT/h4.log"
+eved_stop h4
+
+# ---- 6. variant (b): pre-registered by its certificate, no onboarding cert
+"$EVC" device add --dir "$A" --cert "$ROOT/h4/persist/certs/device.cert.pem" --serial SN-FACTORY \
+	--enterprise acme --project factory > "$ROOT/u4"
+eved_start h4 "$ROOT/h4/config" "$ROOT/h4/persist"
+if wait_for 20 grep -q "device uuid $(cat "$ROOT/u4")" "$ROOT/h4.log"; then
+	ok "a pre-registered device is accepted without an onboarding certificate"
+else not_ok "a pre-registered device is accepted without an onboarding certificate" "$(tail -n 5 "$ROOT/h4.log")"; fi
+eved_stop h4
+
+# 409: serial SN-B claimed by enterprise acme; registering it with other's onboarding cert
+"$EVC" onboard add --dir "$A" --cert "$A/onboard.cert.pem" --serial SN-B --enterprise acme >/dev/null
+"$EVC" onboard add --dir "$A" --cert "$B/onboard.cert.pem" --serial '*' --enterprise other >/dev/null
+rm -rf "$ROOT/h5"; device_config "$B" "$ROOT/h5/config" SN-B "$PORT"
+cp "$A/root-certificate.pem" "$ROOT/h5/config/"
+eved_start h5 "$ROOT/h5/config" "$ROOT/h5/persist"
+wait_for 15 grep -q "conflict (409)" "$ROOT/h5.log"
+check "serial of enterprise A with B's onboarding cert: 409" grep -q "register: conflict (409)" "$ROOT/h5.log"
+check "... and it lands in no enterprise" test -z "$(uuid_of "$A" SN-B)"
+eved_stop h5
+
+# ---- 5. the device key in a TPM: the controller hears it
+swtpm_start "$ROOT/tpm"
+rm -rf "$ROOT/t1"; device_config "$A" "$ROOT/t1/config" SN-TPM "$PORT"
+eved_start t1 "$ROOT/t1/config" "$ROOT/t1/persist" --tcti "$SWTPM_TCTI"
+wait_for 20 bash -c "[ -n \"\$(uuid_of '$A' SN-TPM)\" ]"
+UT=$(uuid_of "$A" SN-TPM)
+wait_for 15 bash -c "'$EVC' info --dir '$A' '$UT' --json 2>/dev/null | grep -q HSMStatus"
+check "device info says the key is in the TPM (HSMStatus ENABLED)" \
+	bash -c "'$EVC' info --dir '$A' '$UT' --json | tail -n 1 | grep -q '\"HSMStatus\":\"ENABLED\"'"
+tpm2_readpublic -c 0x817FFFFF -f pem -o "$ROOT/tpm.pub.pem" >/dev/null 2>&1
+check "the registered device certificate holds the TPM's key" bash -c \
+	"[ \"\$(openssl pkey -pubin -in '$ROOT/tpm.pub.pem' -outform DER | sha256sum)\" = \"\$(openssl x509 -in '$ROOT/t1/persist/certs/device.cert.pem' -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)\" ]"
+eved_stop t1
+serve_stop
+
+done_testing
