@@ -47,7 +47,9 @@ check "roles are exec'd eved binaries" test "$(readlink /proc/"$evc"/exe)" = "$(
 fds=$(for f in /proc/"$evc"/fd/*; do readlink "$f"; done | sed 's/\[.*//' | sort | tr '\n' ' ')
 nsock=$(grep -o 'socket:' <<<"$fds" | wc -l)
 check "a role holds one socket, to the supervisor (fds: $fds)" test "$nsock" -eq 1
-check "a role holds 5 fds: stdio, its socket, its signalfd" test "$(ls /proc/"$evc"/fd | wc -l)" -eq 5
+net=$(role_pid net)
+check "a role with no work of its own holds 5 fds: stdio, its socket, its signalfd" \
+	test "$(ls /proc/"$net"/fd | wc -l)" -eq 5
 
 # --- crash and restart with backoff
 kill -KILL "$evc"
