@@ -73,5 +73,9 @@ rc=$?
 check "make run succeeds (rc $rc)" test "$rc" -eq 0
 check "make run shows the roles, a restart and a clean stop" bash -c \
 	'grep -q "eved-identity" <<<"$0" && grep -q "evc is now pid [0-9]" <<<"$0" && grep -q "exited with status 0" <<<"$0"' "$out"
+check "make run onboards the device to the controller" bash -c \
+	'grep -q "RUN-0001 .*onboarded" <<<"$0" && grep -q "\"HSMStatus\":\"NOTFOUND\"" <<<"$0"' "$out"
+check "make run shows log entries reaching the controller" bash -c \
+	'grep -qE "received from the device so far: [1-9]" <<<"$0"' "$out"
 
 done_testing
