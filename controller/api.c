@@ -482,7 +482,19 @@ api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_respon
 		return;
 	}
 	if (strcmp(op, "certs") == 0 && get) {
+		uint8_t *fresh = NULL;
+		size_t flen;
+
 		c.v = V2; /* certs is always signed: it is what the device checks */
+		if (ctx->certs_fn) {
+			if (ctx->certs_fn(ctx->certs_arg, &fresh, &flen) < 0) {
+				fail(&c, 500, "cannot make the certs reply");
+				return;
+			}
+			reply(&c, 200, fresh, flen);
+			free(fresh);
+			return;
+		}
 		reply(&c, 200, ctx->certs_payload, ctx->certs_len);
 		return;
 	}

@@ -40,6 +40,10 @@ struct api_ctx {
 	uint8_t signing_cert_hash[32];  /* SHA-256 of the signing certificate DER */
 	const uint8_t *certs_payload;   /* marshalled ZControllerCert for `certs` */
 	size_t certs_len;
+	/* when set, makes a fresh certs payload per request (certificate
+	 * status with a current time); *payload is malloc'd */
+	int (*certs_fn)(void *arg, uint8_t **payload, size_t *len);
+	void *certs_arg;
 	void (*log)(void *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 	void *log_arg;
 };

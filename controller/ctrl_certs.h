@@ -13,10 +13,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+struct signer;
+struct store;
+
+/* Who signs the certificate statuses put in the reply (NULL: none are). */
+struct ctrl_certs_status {
+	struct signer *signer;        /* the status responder's key */
+	const uint8_t *der;           /* its certificate */
+	size_t len;
+	struct store *st;             /* where revocations are recorded */
+	time_t now;
+	unsigned validity_s;          /* next_update = now + validity_s */
+};
 
 /* chain_pem: the signing certificate file (leaf first, then its issuers; a
- * self-signed root at the end is left out). */
-int ctrl_certs_build(const char *chain_pem, size_t len, uint8_t **out, size_t *out_len,
-		     uint8_t signing_hash[32], char *err, size_t errsz);
+ * self-signed root at the end is left out).  With status, each certificate
+ * sent carries its signed status (docs/revocation.md). */
+int ctrl_certs_build(const char *chain_pem, size_t len, const struct ctrl_certs_status *status,
+		     uint8_t **out, size_t *out_len, uint8_t signing_hash[32], char *err,
+		     size_t errsz);
 
 #endif

@@ -7,6 +7,7 @@
  *   evc device add --dir DIR --cert FILE [--serial S] [--enterprise E] [--project P]
  *   evc device list --dir DIR [--json]
  *   evc device show --dir DIR UUID [--json]
+ *   evc cert revoke --dir DIR --cert FILE   (docs/revocation.md)
  *   evc config set --dir DIR UUID FILE      (JSON, or binary protobuf with --binary)
  *   evc config get --dir DIR UUID [--json]
  *   evc info|metrics|logs --dir DIR UUID [--json] [--follow]
@@ -39,6 +40,7 @@ usage(FILE *f)
 	      "  device add --cert FILE [--serial S] [--enterprise E] [--project P]\n"
 	      "  device list [--json]\n"
 	      "  device show UUID [--json]\n"
+	      "  cert revoke --cert FILE\n"
 	      "  config set UUID FILE [--binary]\n"
 	      "  config get UUID [--json|--binary]\n"
 	      "  info UUID [--json] | metrics UUID [--json] | logs UUID [--json] [--follow]\n"

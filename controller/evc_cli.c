@@ -340,6 +340,38 @@ cmd_config_get(const struct evc_args *a)
 	return rc;
 }
 
+/* evc cert revoke --cert FILE: from now on, statuses say REVOKED. */
+static int
+cmd_cert_revoke(const struct evc_args *a)
+{
+	struct store st;
+	unsigned char *der = NULL;
+	uint8_t hash[32];
+	char err[512];
+	size_t len;
+	int rc;
+
+	if (!a->cert) {
+		fprintf(stderr, "evc: cert revoke needs --cert FILE\n");
+		return 2;
+	}
+	if (evc_read_cert(a->cert, &der, &len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "evc: --cert %s\n", err);
+		return 1;
+	}
+	x509_der_sha256(der, len, hash);
+	free(der);
+	if (open_store(a, &st) < 0)
+		return 1;
+	rc = store_cert_revoke(&st, hash);
+	if (rc < 0)
+		fprintf(stderr, "evc: cert revoke: %s\n", st.err);
+	else
+		printf("%s revoked: certs replies now carry a REVOKED status for it\n", a->cert);
+	store_close(&st);
+	return rc < 0 ? 1 : 0;
+}
+
 int
 evc_cli_run(const struct evc_args *a)
 {
@@ -357,6 +389,8 @@ evc_cli_run(const struct evc_args *a)
 		return cmd_device_list(a);
 	if (strcmp(cmd, "device") == 0 && strcmp(sub, "show") == 0)
 		return cmd_device_show(a);
+	if (strcmp(cmd, "cert") == 0 && strcmp(sub, "revoke") == 0)
+		return cmd_cert_revoke(a);
 	if (strcmp(cmd, "config") == 0 && strcmp(sub, "set") == 0)
 		return cmd_config_set(a);
 	if (strcmp(cmd, "config") == 0 && strcmp(sub, "get") == 0)

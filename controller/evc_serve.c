@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -30,7 +31,9 @@
 #include "http_server.h"
 #include "idkey.h"
 #include "log.h"
+#include "pem.h"
 #include "store.h"
+#include "x509_write.h"
 #include "tls.h"
 
 #define EVC_SERVE_MAX_CHILDREN 64
@@ -46,8 +49,34 @@ struct serve {
 	uint8_t signing_hash[32];
 	uint8_t *certs;
 	size_t certs_len;
+	char *signing_pem;             /* the signing chain, for fresh certs replies */
+	size_t signing_pem_len;
+	struct idkey status;           /* certificate status responder (optional) */
+	bool has_status;
+	uint8_t status_der[X509_DER_MAX];
+	size_t status_der_len;
+	struct store *st;              /* the connection's store, for revocations */
 	char db[1024];
 };
+
+#define EVC_STATUS_VALIDITY_S 86400   /* a status is current for a day */
+
+static int
+certs_fresh(void *arg, uint8_t **payload, size_t *len)
+{
+	struct serve *sv = arg;
+	struct ctrl_certs_status cs = { &sv->status.signer, sv->status_der, sv->status_der_len,
+					sv->st, time(NULL), EVC_STATUS_VALIDITY_S };
+	uint8_t hash[32];
+	char err[512];
+	int rc;
+
+	rc = ctrl_certs_build(sv->signing_pem, sv->signing_pem_len, &cs, payload, len, hash, err,
+			      sizeof(err));
+	if (rc < 0)
+		log_err("certs: %s", err);
+	return rc;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -136,12 +165,33 @@ load(struct serve *sv, const char *dir)
 		log_err("signing certificate: %s", err);
 		return rc;
 	}
-	rc = ctrl_certs_build(pem, len, &sv->certs, &sv->certs_len, sv->signing_hash, err,
+	rc = ctrl_certs_build(pem, len, NULL, &sv->certs, &sv->certs_len, sv->signing_hash, err,
 			      sizeof(err));
-	free(pem);
+	sv->signing_pem = pem;
+	sv->signing_pem_len = len;
 	if (rc < 0) {
 		log_err("signing certificate: %s", err);
 		return rc;
+	}
+	/* certificate status (docs/revocation.md): only with a responder */
+	if (access(P("status.key.pem"), F_OK) == 0) {
+		char *spem;
+		size_t slen;
+
+		if ((rc = idkey_soft_open(&sv->status, P("status.key.pem"), false, err)) < 0 ||
+		    (rc = atomicfile_read(P("status.cert.pem"), 1 << 20, &spem, &slen, err,
+					  sizeof(err))) < 0) {
+			log_err("certificate status responder: %s", err);
+			return rc;
+		}
+		rc = pem_decode_first(spem, slen, "CERTIFICATE", sv->status_der,
+				      sizeof(sv->status_der), &sv->status_der_len, err, sizeof(err));
+		free(spem);
+		if (rc < 0) {
+			log_err("status.cert.pem: %s", err);
+			return rc;
+		}
+		sv->has_status = true;
 	}
 	snprintf(sv->db, sizeof(sv->db), "%s/evc.db", dir);
 #undef P
@@ -182,6 +232,11 @@ serve_conn(struct serve *sv, int fd)
 		return;
 	}
 	ctx.st = &st;
+	sv->st = &st;
+	if (sv->has_status) {
+		ctx.certs_fn = certs_fresh;
+		ctx.certs_arg = sv;
+	}
 	http_server_conn_init(&conn, &tls.s);
 	for (;;) {
 		struct api_request ar;
@@ -246,7 +301,8 @@ evc_serve(const struct evc_args *a)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_notice("serving EVE API v2 and v1 on %s (store %s)", a->listen, sv.db);
+	log_notice("serving EVE API v2 and v1 on %s (store %s)%s", a->listen, sv.db,
+		   sv.has_status ? "; certificate status signed by status.cert.pem" : "");
 	while (!stop) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		pid_t pid;

@@ -84,6 +84,8 @@ pki_init(const struct pki_params *p, char err[PKI_ERR_MAX])
 		  false, X509_KU_DIGITAL_SIGNATURE, 0, 10, false },
 		{ "onboard", { .cn = "Edgevisor onboarding", .o = p->enterprise },
 		  false, X509_KU_DIGITAL_SIGNATURE, X509_EKU_CLIENT_AUTH, 20, false },
+		{ "status", { .cn = "Edgevisor certificate status", .o = "Edgevisor" },
+		  false, X509_KU_DIGITAL_SIGNATURE, X509_EKU_OCSP_SIGNING, 10, false },
 	};
 	static uint8_t root_der[X509_DER_MAX], der[X509_DER_MAX];
 	const char *const *names = p->n_names ? p->names : default_names;
@@ -195,6 +197,13 @@ pki_init(const struct pki_params *p, char err[PKI_ERR_MAX])
 			    (rc = copy_file(path, path2, i == 2 ? 0600 : 0644, err)) < 0)
 				goto out;
 		}
+		/* our own devices insist on a current status of the controller's
+		 * certificates (docs/revocation.md) */
+		if ((rc = path_of(path, sizeof(path), p->dir, "device-config/require-cert-status",
+				  err)) < 0 ||
+		    (rc = atomicfile_write(path, "yes\n", 4, 0644, ATOMICFILE_NOREPLACE, err,
+					   PKI_ERR_MAX)) < 0)
+			goto out;
 		n = snprintf(line, sizeof(line), "%s\n", p->server ? p->server : "localhost:4443");
 		if ((rc = path_of(path, sizeof(path), p->dir, "device-config/server", err)) < 0 ||
 		    (rc = atomicfile_write(path, line, (size_t)n, 0644, ATOMICFILE_NOREPLACE, err,

@@ -6,8 +6,10 @@
  *                                                 DNS names from --name (default localhost)
  *   DIR/signing.key.pem, DIR/signing.cert.pem    signs every v2 reply (AuthContainer)
  *   DIR/onboard.key.pem, DIR/onboard.cert.pem    onboarding certificate for devices
+ *   DIR/status.key.pem, DIR/status.cert.pem      signs certificate status (OCSPSigning)
  *   DIR/device-config/                           what goes into a device's /config:
- *       server, root-certificate.pem, onboard.cert.pem, onboard.key.pem
+ *       server, root-certificate.pem, onboard.cert.pem, onboard.key.pem,
+ *       require-cert-status
  *
  * Keys are P-256 soft keys (mode 0600) written atomically; an existing PKI is
  * never overwritten.  The certificate files hold the chain up to the root

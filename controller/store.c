@@ -34,7 +34,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS record(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" uuid TEXT NOT NULL REFERENCES device(uuid), kind INTEGER NOT NULL, at INTEGER NOT NULL,"
 	" data BLOB NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS record_by_device ON record(uuid, kind, id);";
+	"CREATE INDEX IF NOT EXISTS record_by_device ON record(uuid, kind, id);"
+	"CREATE TABLE IF NOT EXISTS revoked(cert_hash BLOB PRIMARY KEY, at INTEGER NOT NULL);";
 
 __attribute__((format(printf, 3, 4))) static int
 fail(struct store *st, int rc, const char *fmt, ...)
@@ -716,4 +717,29 @@ store_record_list(struct store *st, const char *uuid, enum store_kind kind, int6
 	}
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int
+store_cert_revoke(struct store *st, const uint8_t hash[32])
+{
+	return run(st, prep(st, "INSERT OR IGNORE INTO revoked(cert_hash, at) VALUES(?1, ?2)", "bi",
+			    hash, (size_t)32, (int64_t)time(NULL)), "revoke");
+}
+
+int
+store_cert_revoked(struct store *st, const uint8_t hash[32], int64_t *when)
+{
+	sqlite3_stmt *s = prep(st, "SELECT at FROM revoked WHERE cert_hash=?1", "b", hash,
+			       (size_t)32);
+	int r;
+
+	if (!s)
+		return -EIO;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*when = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (r == SQLITE_ROW)
+		return 0;
+	return r == SQLITE_DONE ? -ENOENT : dberr(st, "revoked lookup");
 }

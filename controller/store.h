@@ -106,6 +106,12 @@ int store_config_set(struct store *st, const char *uuid, const uint8_t *pb, size
 int store_config_get(struct store *st, const char *uuid, uint8_t **pb, size_t *len,
 		     char hash_hex[65]);
 
+/* ---- certificate status (docs/revocation.md) ---- */
+/* Marks a certificate (by the SHA-256 of its DER) revoked from now on. */
+int store_cert_revoke(struct store *st, const uint8_t hash[32]);
+/* 0 and *when if revoked; -ENOENT if not. */
+int store_cert_revoked(struct store *st, const uint8_t hash[32], int64_t *when);
+
 /* ---- telemetry ---- */
 enum store_kind { STORE_INFO, STORE_METRICS, STORE_LOGS };
 

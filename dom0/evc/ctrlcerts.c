@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certstatus.h"
 #include "pem.h"
 #include "x509_read.h"
 
@@ -75,10 +76,44 @@ zcert_der(const ZCert *z, uint8_t *der, size_t *dlen, struct x509_cert *xc, char
 	return 0;
 }
 
+/* The status items of a ZCert, checked: 0, or -errno with err. */
+static int
+zcert_status(const ZCert *z, const uint8_t *der, size_t dlen, const uint8_t *const *anchors,
+	     const size_t *anchors_len, size_t n_anchors, time_t now, bool require,
+	     const char *cn, char *err, size_t errsz)
+{
+	char e[CERTSTATUS_ERR_MAX];
+	uint8_t hash[32];
+	int rc, seen = 0;
+
+	x509_der_sha256(der, dlen, hash);
+	for (size_t i = 0; i < z->n_meta_data_items; i++) {
+		const Org__Lfedge__Eve__Certs__ZCertMetaData *m = z->meta_data_items[i];
+
+		if (m->type != ORG__LFEDGE__EVE__CERTS__ZCERT_META_DATA_TYPE__Z_CERT_META_DATA_TYPE_EDGEVISOR_CERT_STATUS)
+			continue;
+		seen++;
+		rc = certstatus_check(m->meta_data.data, m->meta_data.len, hash, anchors,
+				      anchors_len, n_anchors, now, e);
+		if (rc == -EKEYREVOKED || (rc < 0 && require)) {
+			snprintf(err, errsz, "certs: '%s': %s", cn, e);
+			return rc;
+		}
+		if (rc == 0)
+			return 0;
+	}
+	if (require) {
+		snprintf(err, errsz, "certs: '%s': %s, and /config requires one", cn,
+			 seen ? "no usable certificate status" : "no certificate status");
+		return -ENODATA;
+	}
+	return 0;
+}
+
 int
 ctrlcerts_verify(const uint8_t *body, size_t len, const uint8_t *const *anchors,
-		 const size_t *anchors_len, size_t n_anchors, time_t now, struct ctrlcerts *out,
-		 char err[CTRLCERTS_ERR_MAX])
+		 const size_t *anchors_len, size_t n_anchors, time_t now, bool require_status,
+		 struct ctrlcerts *out, char err[CTRLCERTS_ERR_MAX])
 {
 	static uint8_t der[CTRLCERTS_MAX][X509_DER_MAX];
 	Org__Lfedge__Eve__Certs__ZControllerCert *zc = NULL;
@@ -114,6 +149,10 @@ ctrlcerts_verify(const uint8_t *body, size_t len, const uint8_t *const *anchors,
 			goto out;
 		}
 		rc = zcert_der(z, der[n], &dlen[n], &xc[n], err, CTRLCERTS_ERR_MAX);
+		if (rc < 0)
+			goto out;
+		rc = zcert_status(z, der[n], dlen[n], anchors, anchors_len, n_anchors, now,
+				  require_status, xc[n].subject_cn, err, CTRLCERTS_ERR_MAX);
 		if (rc < 0)
 			goto out;
 		if (z->type == ORG__LFEDGE__EVE__CERTS__ZCERT_TYPE__CERT_TYPE_CONTROLLER_SIGNING &&

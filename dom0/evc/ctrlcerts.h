@@ -18,6 +18,7 @@
 #ifndef EV_CTRLCERTS_H
 #define EV_CTRLCERTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -42,8 +43,14 @@ int ctrlcerts_load_anchors(const char *pem, size_t len, uint8_t *storage, size_t
 			   size_t der_len[CTRLCERTS_ANCHORS_MAX], size_t *n, char *err,
 			   size_t errsz);
 
+/*
+ * require_status: every certificate of the chain must carry a current,
+ * GOOD status signed by a responder the root issued (docs/revocation.md);
+ * without it, a status that is there is still checked and REVOKED always
+ * refused (-EKEYREVOKED).
+ */
 int ctrlcerts_verify(const uint8_t *body, size_t len, const uint8_t *const *anchors,
-		     const size_t *anchors_len, size_t n_anchors, time_t now, struct ctrlcerts *out,
-		     char err[CTRLCERTS_ERR_MAX]);
+		     const size_t *anchors_len, size_t n_anchors, time_t now, bool require_status,
+		     struct ctrlcerts *out, char err[CTRLCERTS_ERR_MAX]);
 
 #endif

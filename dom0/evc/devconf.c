@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 
@@ -142,6 +143,8 @@ devconf_load(struct devconf *c, const char *dir, char err[DEVCONF_ERR_MAX])
 			    DEVCONF_ERR_MAX)) < 0 ||
 	    (rc = read_line(dir, "proxy", c->proxy, sizeof(c->proxy), err, DEVCONF_ERR_MAX)) < 0)
 		return rc;
+	snprintf(path, sizeof(path), "%s/require-cert-status", dir);
+	c->require_cert_status = access(path, F_OK) == 0;
 	if (!c->serial[0] &&
 	    read_line("/sys/class/dmi/id", "product_serial", c->serial, sizeof(c->serial), e,
 		      sizeof(e)) < 0)

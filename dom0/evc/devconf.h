@@ -8,6 +8,8 @@
  *                          serial (/sys/class/dmi/id/product_serial) — for hosts
  *                          and tests without one
  *   proxy                  "host:port" of an enterprise HTTP proxy (CONNECT), optional
+ *   require-cert-status    present: the controller's certificates must come with a
+ *                          current signed status (docs/revocation.md)
  * Every file is optional except server and root-certificate.pem; a file that
  * is there but malformed is an error naming it.
  *
@@ -29,6 +31,7 @@ struct devconf {
 	char serial[128];
 	char soft_serial[128];
 	char proxy[300];             /* "" when none */
+	bool require_cert_status;
 	char *onboard_pem;           /* NULL when none */
 	size_t onboard_pem_len;
 	char *root_pem;

@@ -267,7 +267,7 @@ do_certs(struct evc *e)
 		return false;
 	}
 	rc = ctrlcerts_verify(resp, len, e->conf.anchors, e->conf.anchors_len, e->conf.n_anchors,
-			      time(NULL), &e->certs, err);
+			      time(NULL), e->conf.require_cert_status, &e->certs, err);
 	free(resp);
 	if (rc < 0) {
 		log_err("%s", err);

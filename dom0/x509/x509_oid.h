@@ -37,6 +37,7 @@
 /* key purposes */
 #define OID_KP_SERVER_AUTH 1, 3, 6, 1, 5, 5, 7, 3, 1
 #define OID_KP_CLIENT_AUTH 1, 3, 6, 1, 5, 5, 7, 3, 2
+#define OID_KP_OCSP_SIGNING 1, 3, 6, 1, 5, 5, 7, 3, 9
 /* PKCS#9 extensionRequest (CSR attribute) */
 #define OID_EXTENSION_REQUEST 1, 2, 840, 113549, 1, 9, 14
 

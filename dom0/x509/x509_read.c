@@ -314,6 +314,8 @@ ext_eku(struct der_reader *r, struct x509_cert *c)
 			c->ext_key_usage |= X509_EKU_SERVER_AUTH;
 		else if (der_oid_eq(oid.val, oid.len, X509_OID(OID_KP_CLIENT_AUTH)))
 			c->ext_key_usage |= X509_EKU_CLIENT_AUTH;
+		else if (der_oid_eq(oid.val, oid.len, X509_OID(OID_KP_OCSP_SIGNING)))
+			c->ext_key_usage |= X509_EKU_OCSP_SIGNING;
 		else
 			c->ext_key_usage |= X509_EKU_OTHER;
 	}

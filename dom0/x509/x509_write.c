@@ -223,6 +223,8 @@ put_extensions(struct der_writer *w, const struct x509_cert_params *p,
 			der_put_oid(w, X509_OID(OID_KP_CLIENT_AUTH));
 		if (p->ext_key_usage & X509_EKU_SERVER_AUTH)
 			der_put_oid(w, X509_OID(OID_KP_SERVER_AUTH));
+		if (p->ext_key_usage & X509_EKU_OCSP_SIGNING)
+			der_put_oid(w, X509_OID(OID_KP_OCSP_SIGNING));
 		der_end(w);
 		ext_end(w);
 	}
@@ -331,7 +333,7 @@ x509_cert_write(const struct x509_cert_params *p, struct signer *issuer_signer, 
 		return fail(err, errsz, -EINVAL, "%s: validity outside the years 0..9999", what);
 	if (p->path_len > 255 || (p->path_len >= 0 && !p->ca))
 		return fail(err, errsz, -EINVAL, "%s: pathLen needs cA and must be <= 255", what);
-	if (p->ext_key_usage & ~(X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH))
+	if (p->ext_key_usage & ~(X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH | X509_EKU_OCSP_SIGNING))
 		return fail(err, errsz, -EINVAL, "%s: unknown ExtKeyUsage bits", what);
 	if (p->key_usage & ~0x1ffu)
 		return fail(err, errsz, -EINVAL, "%s: unknown KeyUsage bits", what);

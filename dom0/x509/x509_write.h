@@ -45,6 +45,7 @@
 /* ExtKeyUsage purposes */
 #define X509_EKU_SERVER_AUTH (1u << 0)
 #define X509_EKU_CLIENT_AUTH (1u << 1)
+#define X509_EKU_OCSP_SIGNING (1u << 2) /* signs certificate status (docs/revocation.md) */
 #define X509_EKU_OTHER       (1u << 31)  /* reader only: a purpose we do not name */
 
 /* A distinguished name: CN always; the others are left out when NULL.

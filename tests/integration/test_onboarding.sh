@@ -20,7 +20,7 @@ serve_start() { # DIR PORT
 serve_stop() { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; }
 device_config() { # PKI-DIR CONFIG-DIR SERIAL PORT [no-onboard]
 	mkdir -p "$2"
-	cp "$1/root-certificate.pem" "$2/"
+	cp "$1/root-certificate.pem" "$1/device-config/require-cert-status" "$2/"
 	if [ "${5:-}" != no-onboard ]; then cp "$1/onboard.cert.pem" "$1/onboard.key.pem" "$2/"; fi
 	echo "localhost:$4" > "$2/server"
 	echo "$3" > "$2/serial"
@@ -189,6 +189,38 @@ tpm2_readpublic -c 0x817FFFFF -f pem -o "$ROOT/tpm.pub.pem" >/dev/null 2>&1
 check "the registered device certificate holds the TPM's key" bash -c \
 	"[ \"\$(openssl pkey -pubin -in '$ROOT/tpm.pub.pem' -outform DER | sha256sum)\" = \"\$(openssl x509 -in '$ROOT/t1/persist/certs/device.cert.pem' -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)\" ]"
 eved_stop t1
+
+# ---- revocation (docs/revocation.md)
+check "our devices require a certificate status" test -e "$ROOT/d1/config/require-cert-status"
+check "the controller signs statuses" grep -q "certificate status signed by status.cert.pem" "$A/serve.log"
+# a controller that sends none, as EVE's controllers do
+D=$ROOT/evcD
+cp -a "$A" "$D"; rm -f "$D/serve.log" "$D/status.key.pem"
+PORT3=$(free_port)
+"$EVC" serve --dir "$D" --listen "127.0.0.1:$PORT3" >"$D/serve.log" 2>&1 &
+PD=$!; at_exit "kill $PD 2>/dev/null"
+wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$PORT3" 2>/dev/null
+start_hostile r1
+echo "localhost:$PORT3" > "$ROOT/r1/config/server"
+eved_start r1 "$ROOT/r1/config" "$ROOT/r1/persist"
+wait_for 15 grep -q "requires one" "$ROOT/r1.log"
+check "no status where /config requires one: refused" grep -q "no certificate status, and /config requires one" "$ROOT/r1.log"
+eved_stop r1
+rm -f "$ROOT/r1/config/require-cert-status"
+eved_start r1 "$ROOT/r1/config" "$ROOT/r1/persist"
+wait_for 15 grep -q "device uuid $U1" "$ROOT/r1.log"
+check "no status and none required (EVE interop): accepted" grep -q "device uuid $U1" "$ROOT/r1.log"
+eved_stop r1
+kill $PD 2>/dev/null
+# the signing certificate revoked
+out=$("$EVC" cert revoke --dir "$A" --cert "$A/signing.cert.pem")
+check "evc cert revoke says what it did" grep -q "revoked" <<<"$out"
+start_hostile r2
+eved_start r2 "$ROOT/r2/config" "$ROOT/r2/persist"
+wait_for 15 grep -q "REVOKED" "$ROOT/r2.log"
+check "a revoked signing certificate is refused" grep -q "certs: 'Edgevisor controller signing': certificate status: REVOKED" "$ROOT/r2.log"
+check "... and nothing from that controller is used" bash -c "! grep -q 'config applied from the controller' '$ROOT/r2.log'"
+eved_stop r2
 serve_stop
 
 done_testing

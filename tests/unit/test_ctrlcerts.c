@@ -76,7 +76,7 @@ reply(const char *d, const char *keyd, const char *keyf, uint8_t **body, size_t 
 	char *chain, err[512], path[128];
 
 	chain = slurp(d, "signing.cert.pem", &clen);
-	assert_int_equal(ctrl_certs_build(chain, clen, &payload, &plen, hash, err, sizeof(err)), 0);
+	assert_int_equal(ctrl_certs_build(chain, clen, NULL, &payload, &plen, hash, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/%s", keyd, keyf);
 	assert_int_equal(idkey_soft_open(&k, path, false, err), 0);
 	assert_int_equal(auth_seal(payload, plen, &k.signer, hash, NULL, 0, body, blen, err), 0);
@@ -98,7 +98,7 @@ verify_with_root(const char *rootd, const uint8_t *body, size_t blen, time_t now
 	assert_int_equal(ctrlcerts_load_anchors(root, len, storage, sizeof(storage), der, dl, &n,
 						err, 256), 0);
 	free(root);
-	rc = ctrlcerts_verify(body, blen, der, dl, n, now, cc, err);
+	rc = ctrlcerts_verify(body, blen, der, dl, n, now, false, cc, err);
 	return rc;
 }
 
@@ -194,7 +194,7 @@ with_changed_payload(void (*fn)(Org__Lfedge__Eve__Certs__ZControllerCert *), int
 	char *chain, err[CTRLCERTS_ERR_MAX], path[128];
 
 	chain = slurp(pa, "signing.cert.pem", &clen);
-	assert_int_equal(ctrl_certs_build(chain, clen, &payload, &plen, hash, err, 256), 0);
+	assert_int_equal(ctrl_certs_build(chain, clen, NULL, &payload, &plen, hash, err, 256), 0);
 	zc = org__lfedge__eve__certs__zcontroller_cert__unpack(NULL, plen, payload);
 	fn(zc);
 	nlen = org__lfedge__eve__certs__zcontroller_cert__get_packed_size(zc);
