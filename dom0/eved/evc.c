@@ -39,6 +39,7 @@
 #include "auth.h"
 #include "backoff.h"
 #include "base64.h"
+#include "cfgdiff.h"
 #include "ctrlcerts.h"
 #include "devconf.h"
 #include "evloop.h"
@@ -81,6 +82,7 @@ struct evc {
 	uint64_t next_config, next_metrics, next_logs;
 	bool info_dirty;
 	char config_hash[128];
+	Org__Lfedge__Eve__Config__EdgeDevConfig *cfg;  /* the config in force */
 	char items[REPORT_ITEMS_MAX][2][128];
 	size_t n_items;
 	struct log_entry batch[EVC_LOG_BATCH];
@@ -130,6 +132,7 @@ config_apply(struct evc *e, const uint8_t *pb, size_t len, const char *hash, con
 {
 	Org__Lfedge__Eve__Config__EdgeDevConfig *c =
 		org__lfedge__eve__config__edge_dev_config__unpack(NULL, len, pb);
+	struct cfgdiff d;
 
 	if (!c) {
 		log_err("config from %s: %zu bytes that are not an EdgeDevConfig; kept the last "
@@ -137,9 +140,15 @@ config_apply(struct evc *e, const uint8_t *pb, size_t len, const char *hash, con
 		return -EBADMSG;
 	}
 	config_items_apply(e, c);
-	log_notice("config applied from %s: hash %.16s, %zu apps, %zu networks, %zu config items",
-		   from, hash, c->n_apps, c->n_networks, c->n_configitems);
-	org__lfedge__eve__config__edge_dev_config__free_unpacked(c, NULL);
+	if (cfgdiff_compute(e->cfg, c, &d) == 0)
+		log_notice("config applied from %s: hash %.16s; apps +%u -%u ~%u, network instances "
+			   "+%u -%u ~%u, volumes +%u -%u ~%u, config items +%u -%u ~%u", from, hash,
+			   d.apps.added, d.apps.removed, d.apps.changed, d.networks.added,
+			   d.networks.removed, d.networks.changed, d.volumes.added, d.volumes.removed,
+			   d.volumes.changed, d.items.added, d.items.removed, d.items.changed);
+	if (e->cfg)
+		org__lfedge__eve__config__edge_dev_config__free_unpacked(e->cfg, NULL);
+	e->cfg = c;
 	snprintf(e->config_hash, sizeof(e->config_hash), "%s", hash);
 	e->info_dirty = true;
 	return 0;
@@ -808,6 +817,8 @@ evc_fini(struct role_ctx *ctx)
 		free(e->link);
 	}
 	devconf_free(&e->conf);
+	if (e->cfg)
+		org__lfedge__eve__config__edge_dev_config__free_unpacked(e->cfg, NULL);
 	evloop_timer_del(&e->step);
 	free(e);
 	ctx->state = NULL;

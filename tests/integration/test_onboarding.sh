@@ -83,6 +83,7 @@ check "the config items are in force (reported)" bash -c \
 	"'$EVC' info --dir '$A' '$U1' --json | tail -n 1 | grep -q 'timer.config.interval'"
 applied=$(grep -c "config applied from the controller: hash ${H:0:16}" "$ROOT/d1.log")
 check "the config was applied once" test "$applied" -eq 1
+check "what changed is reported (two config items added)" grep -q "hash ${H:0:16}; .*config items +2 -0 ~0" "$ROOT/d1.log"
 "$EVC" config set --dir "$A" "$U1" "$ROOT/cfg.json" >/dev/null
 sleep 3
 check "the same config again is not re-applied" \
