@@ -191,6 +191,24 @@ check "the registered device certificate holds the TPM's key" bash -c \
 	"[ \"\$(openssl pkey -pubin -in '$ROOT/tpm.pub.pem' -outform DER | sha256sum)\" = \"\$(openssl x509 -in '$ROOT/t1/persist/certs/device.cert.pem' -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)\" ]"
 eved_stop t1
 
+# ---- through an enterprise proxy (HTTP CONNECT), tinyproxy as the proxy
+PP=$(free_port)
+mkdir -p "$ROOT/tp"
+printf 'Port %s\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\nLogLevel Connect\n' \
+	"$PP" > "$ROOT/tp/tinyproxy.conf"
+tinyproxy -d -c "$ROOT/tp/tinyproxy.conf" >"$ROOT/tp/log" 2>&1 &
+TPP=$!; at_exit "kill $TPP 2>/dev/null"
+wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$PP" 2>/dev/null
+start_hostile p1
+echo "127.0.0.1:$PP" > "$ROOT/p1/config/proxy"
+eved_start p1 "$ROOT/p1/config" "$ROOT/p1/persist"
+wait_for 15 grep -q "device uuid $U1" "$ROOT/p1.log"
+check "the device reaches the controller through the proxy" grep -q "through proxy 127.0.0.1:$PP" "$ROOT/p1.log"
+check "... and onboards that way" grep -q "device uuid $U1" "$ROOT/p1.log"
+check "the proxy carried a CONNECT to the controller" grep -q "CONNECT.*localhost:$PORT" "$ROOT/tp/log"
+eved_stop p1
+kill $TPP 2>/dev/null
+
 # ---- revocation (docs/revocation.md)
 check "our devices require a certificate status" test -e "$ROOT/d1/config/require-cert-status"
 check "the controller signs statuses" grep -q "certificate status signed by status.cert.pem" "$A/serve.log"
