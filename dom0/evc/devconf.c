@@ -143,6 +143,13 @@ devconf_load(struct devconf *c, const char *dir, char err[DEVCONF_ERR_MAX])
 			    DEVCONF_ERR_MAX)) < 0 ||
 	    (rc = read_line(dir, "proxy", c->proxy, sizeof(c->proxy), err, DEVCONF_ERR_MAX)) < 0)
 		return rc;
+	if ((rc = read_line(dir, "api", line, sizeof(line), err, DEVCONF_ERR_MAX)) < 0)
+		return rc;
+	if (line[0] && strcmp(line, "v1") != 0 && strcmp(line, "v2") != 0) {
+		snprintf(err, DEVCONF_ERR_MAX, "%s/api: '%s' is neither v1 nor v2", dir, line);
+		return -EINVAL;
+	}
+	c->api_v1 = strcmp(line, "v1") == 0;
 	snprintf(path, sizeof(path), "%s/require-cert-status", dir);
 	c->require_cert_status = access(path, F_OK) == 0;
 	if (!c->serial[0] &&

@@ -10,6 +10,9 @@
  *   proxy                  "host:port" of an enterprise HTTP proxy (CONNECT), optional
  *   require-cert-status    present: the controller's certificates must come with a
  *                          current signed status (docs/revocation.md)
+ *   api                    "v2" (default) or "v1": the original design's API, bare
+ *                          protobuf over mutual TLS (the onboarding certificate to
+ *                          register, the device certificate after)
  * Every file is optional except server and root-certificate.pem; a file that
  * is there but malformed is an error naming it.
  *
@@ -32,6 +35,7 @@ struct devconf {
 	char soft_serial[128];
 	char proxy[300];             /* "" when none */
 	bool require_cert_status;
+	bool api_v1;
 	char *onboard_pem;           /* NULL when none */
 	size_t onboard_pem_len;
 	char *root_pem;

@@ -38,6 +38,15 @@ link_close(struct link *l)
 }
 
 void
+link_set_client(struct link *l, const struct tls_chain *chain, struct signer *signer)
+{
+	if (l->client_chain != chain || l->client_signer != signer)
+		link_close(l);
+	l->client_chain = chain;
+	l->client_signer = signer;
+}
+
+void
 link_fini(struct link *l)
 {
 	link_close(l);
@@ -81,7 +90,8 @@ link_connect(struct link *l, char err[LINK_ERR_MAX])
 			return rc;
 		}
 	}
-	rc = tls_client_open(&l->tls, fd, c->host, &l->anchors, NULL, NULL, l->timeout_ms, e);
+	rc = tls_client_open(&l->tls, fd, c->host, &l->anchors, l->client_chain, l->client_signer,
+			     l->timeout_ms, e);
 	if (rc < 0) {
 		snprintf(err, LINK_ERR_MAX, "controller %s:%u: %s", c->host, c->port, e);
 		close(fd);

@@ -32,7 +32,13 @@ struct link {
 	bool open;
 	int timeout_ms;
 	unsigned connects;         /* connections made, for the metrics */
+	const struct tls_chain *client_chain;  /* v1 mutual TLS, or NULL */
+	struct signer *client_signer;
 };
+
+/* The TLS client certificate of the next connections (v1 mutual TLS):
+ * a connection made with another one is closed.  NULL: none. */
+void link_set_client(struct link *l, const struct tls_chain *chain, struct signer *signer);
 
 int link_init(struct link *l, const struct devconf *conf, int timeout_ms, char err[LINK_ERR_MAX]);
 void link_close(struct link *l);

@@ -195,3 +195,41 @@ out:
 		*len = 0;
 	return rc;
 }
+
+int
+report_logbundle(const struct log_entry *entries, size_t n, const char *uuid, const char *image,
+		 const char *version, uint8_t **out, size_t *len)
+{
+	Org__Lfedge__Eve__Logs__LogBundle b = ORG__LFEDGE__EVE__LOGS__LOG_BUNDLE__INIT;
+	Org__Lfedge__Eve__Logs__LogEntry *le = calloc(n + 1, sizeof(*le)), **lp = calloc(n + 1, sizeof(*lp));
+	Google__Protobuf__Timestamp *ts = calloc(n + 1, sizeof(*ts));
+	int rc;
+
+	if (!le || !lp || !ts) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		org__lfedge__eve__logs__log_entry__init(&le[i]);
+		google__protobuf__timestamp__init(&ts[i]);
+		ts[i].seconds = entries[i].time_ns / 1000000000;
+		ts[i].nanos = (int32_t)(entries[i].time_ns % 1000000000);
+		le[i].severity = (char *)log_level_name(entries[i].level);
+		le[i].source = (char *)entries[i].source;
+		le[i].content = (char *)entries[i].text;
+		le[i].msgid = entries[i].seq;
+		le[i].timestamp = &ts[i];
+		lp[i] = &le[i];
+	}
+	b.devid = (char *)uuid;
+	b.image = (char *)image;
+	b.eveversion = (char *)version;
+	b.n_log = n;
+	b.log = lp;
+	rc = pack(&b.base, out, len);
+out:
+	free(le);
+	free(lp);
+	free(ts);
+	return rc;
+}

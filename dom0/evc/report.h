@@ -55,4 +55,8 @@ int report_newlogs(const struct log_entry *entries, size_t n, const char *uuid,
 		   const char *image, const char *version, uint8_t **out, size_t *len,
 		   char *err, size_t errsz);
 
+/* logs (v1): a protobuf LogBundle of entries[0..n). */
+int report_logbundle(const struct log_entry *entries, size_t n, const char *uuid,
+		     const char *image, const char *version, uint8_t **out, size_t *len);
+
 #endif

@@ -93,6 +93,8 @@ struct evc {
 	uint32_t log_4xx;
 	bool log_failed;
 	char persist_status[600], persist_checkpoint[600];
+	struct tls_chain onboard_chain, device_chain;  /* v1: TLS client certificates */
+	bool v1_ready;
 };
 
 static void step_soon(struct evc *e, uint64_t ms);
@@ -216,6 +218,19 @@ uuid_load(struct evc *e)
 
 /* ---- requests ---- */
 
+/* The path of an operation: v2 device operations name the device. */
+static const char *
+api_path(struct evc *e, const char *op, char *buf, size_t cap)
+{
+	if (e->conf.api_v1)
+		snprintf(buf, cap, "/api/v1/edgedevice/%s", op);
+	else if (strcmp(op, "register") == 0 || strcmp(op, "uuid") == 0 || strcmp(op, "certs") == 0)
+		snprintf(buf, cap, "/api/v2/edgedevice/%s", op);
+	else
+		snprintf(buf, cap, "/api/v2/edgedevice/id/%s/%s", e->uuid, op);
+	return buf;
+}
+
 /* POST a signed payload, check the signed reply.  0 with *status and the
  * reply's inner payload (NULL when the reply has no body); -errno when the
  * request failed or the reply is not the controller's. */
@@ -231,6 +246,23 @@ call(struct evc *e, const char *path, struct ipc_signer *signer, const uint8_t h
 
 	*reply = NULL;
 	*rlen = 0;
+	if (e->conf.api_v1) {
+		/* v1: bare protobuf; who we are is the TLS client certificate */
+		link_set_client(e->link, signer == &e->onboard_signer ? &e->onboard_chain
+								       : &e->device_chain, &signer->s);
+		rc = link_request(e->link, "POST", path, payload, plen, status, &resp, &resp_len,
+				  err);
+		if (rc < 0) {
+			log_warn("%s", err);
+			return rc;
+		}
+		if (*status >= 300)
+			log_warn("%s: controller answered %d", path, *status);
+		*reply = resp;
+		*rlen = resp_len;
+		return 0;
+	}
+	(void)sc_len;
 	rc = auth_seal(payload, plen, &signer->s, hash, sender_cert, sc_len, &body, &blen, err);
 	if (rc < 0) {
 		log_err("%s: %s", path, err);
@@ -294,7 +326,7 @@ do_register(struct evc *e)
 		ob_b64[IPC_IDENTITY_CERT_MAX * 3];
 	uint8_t ob_der[X509_DER_MAX], ob_hash[32], *payload, *reply;
 	size_t pem_len, ob_len, plen, rlen;
-	char err[256];
+	char err[256], path[128];
 	long b1, b2;
 	int status = 0, rc;
 
@@ -309,8 +341,13 @@ do_register(struct evc *e)
 		return false;
 	}
 	x509_der_sha256(ob_der, ob_len, ob_hash);
-	m.pemcert.data = (uint8_t *)dev_b64;
-	m.pemcert.len = (size_t)b1;
+	if (e->conf.api_v1) { /* v1: the PEM itself */
+		m.pemcert.data = (uint8_t *)dev_pem;
+		m.pemcert.len = pem_len;
+	} else {
+		m.pemcert.data = (uint8_t *)dev_b64;
+		m.pemcert.len = (size_t)b1;
+	}
 	m.serial = e->conf.serial;
 	m.softserial = e->conf.soft_serial;
 	plen = org__lfedge__eve__register__zregister_msg__get_packed_size(&m);
@@ -318,7 +355,7 @@ do_register(struct evc *e)
 	if (!payload)
 		return false;
 	org__lfedge__eve__register__zregister_msg__pack(&m, payload);
-	rc = call(e, "/api/v2/edgedevice/register", &e->onboard_signer, ob_hash,
+	rc = call(e, api_path(e, "register", path, sizeof(path)), &e->onboard_signer, ob_hash,
 		  (const uint8_t *)ob_b64, (size_t)b2, payload, plen, &status, &reply, &rlen);
 	free(payload);
 	free(reply);
@@ -346,10 +383,11 @@ do_uuid(struct evc *e)
 	struct statefile_info info;
 	uint8_t buf[16], *reply;
 	size_t n, rlen;
+	char path[128];
 	int status = 0;
 
 	n = org__lfedge__eve__uuid__uuid_request__pack(&rq, buf);
-	if (call(e, "/api/v2/edgedevice/uuid", &e->device_signer, e->dev_hash, NULL, 0, buf, n,
+	if (call(e, api_path(e, "uuid", path, sizeof(path)), &e->device_signer, e->dev_hash, NULL, 0, buf, n,
 		 &status, &reply, &rlen) < 0)
 		return false;
 	if (status == 403)
@@ -432,7 +470,7 @@ do_config(struct evc *e)
 
 	rq.confighash = e->config_hash;
 	n = org__lfedge__eve__config__config_request__pack(&rq, buf);
-	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/config", e->uuid);
+	api_path(e, "config", path, sizeof(path));
 	if (call(e, path, &e->device_signer, e->dev_hash, NULL, 0, buf, n, &status, &reply,
 		 &rlen) < 0 || status != 200 || !reply)
 		goto out;
@@ -455,6 +493,15 @@ do_config(struct evc *e)
 	if (config_apply(e, cfg, clen, h, "the controller") == 0) {
 		config_save(e, cfg, clen, h);
 		ok = true;
+		/* v1 has no uuid request: the config names the device */
+		if (e->conf.api_v1 && e->cfg->id && strlen(e->cfg->id->uuid) == 36 &&
+		    strcmp(e->uuid, e->cfg->id->uuid) != 0) {
+			struct statefile_info info;
+
+			memcpy(e->uuid, e->cfg->id->uuid, 37);
+			statefile_write(e->persist_status, "uuid", e->uuid, 36, &info);
+			log_notice("device uuid %s (from the config)", e->uuid);
+		}
 	}
 out:
 	free(reply);
@@ -499,7 +546,7 @@ do_info(struct evc *e)
 	d.n_items = e->n_items;
 	if (report_device_info(&d, &body, &len) < 0)
 		return false;
-	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/info", e->uuid);
+	api_path(e, "info", path, sizeof(path));
 	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, body, len, &status, &reply, &rlen);
 	free(body);
 	free(reply);
@@ -528,7 +575,7 @@ do_metrics(struct evc *e)
 	}
 	if (report_metrics(&m, &body, &len) < 0)
 		return false;
-	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/metrics", e->uuid);
+	api_path(e, "metrics", path, sizeof(path));
 	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, body, len, &status, &reply, &rlen);
 	free(body);
 	free(reply);
@@ -545,8 +592,10 @@ logs_flush(struct evc *e)
 
 	if (!e->n_batch || !e->spool_ok)
 		return;
-	if (report_newlogs(e->batch, e->n_batch, e->uuid[0] ? e->uuid : "unknown", "edgevisor",
-			   "0.1", &gz, &len, err, sizeof(err)) < 0) {
+	if (e->conf.api_v1 ? report_logbundle(e->batch, e->n_batch, e->uuid, "edgevisor", "0.1",
+					      &gz, &len) < 0
+			   : report_newlogs(e->batch, e->n_batch, e->uuid[0] ? e->uuid : "unknown",
+					    "edgevisor", "0.1", &gz, &len, err, sizeof(err)) < 0) {
 		log_sink_stderr(&(struct log_entry){ .level = LOG_LEVEL_ERR,
 						     .text = "newlogs batch lost" }, NULL);
 		e->n_batch = 0;
@@ -574,7 +623,7 @@ do_logs(struct evc *e)
 		return true;
 	if (rc < 0)
 		return false;
-	snprintf(path, sizeof(path), "/api/v2/edgedevice/id/%s/newlogs", e->uuid);
+	api_path(e, e->conf.api_v1 ? "logs" : "newlogs", path, sizeof(path));
 	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, gz, len, &status, &reply, &rlen);
 	free(reply);
 	if (status == 200) {
@@ -642,6 +691,8 @@ run_step(struct evc *e)
 		if (!do_config(e))
 			return fail_later(e);
 		e->next_config = now + e->config_ms;
+	} else if (!e->uuid[0]) {
+		/* v1: nothing to report as until the config names the device */
 	} else if (e->info_dirty) {
 		if (!do_info(e))
 			return fail_later(e);
@@ -683,6 +734,10 @@ on_step(struct evloop *l, void *arg)
 	case P_REGISTER:
 		if (!do_register(e))
 			return fail_later(e);
+		if (e->conf.api_v1) { /* no uuid request in v1: config comes next */
+			e->next_config = e->next_metrics = evloop_now_ms();
+			return ok_next(e, P_RUN);
+		}
 		return ok_next(e, P_UUID);
 	case P_UUID:
 		if (!do_uuid(e))
@@ -770,10 +825,42 @@ evc_take_identity(struct role_ctx *ctx, const struct ipc_msg *m)
 	ipc_signer_init(&e->device_signer, ctx, IPC_KEY_DEVICE, e->id.pub, EVC_TIMEOUT_MS);
 	e->device_signer.s.in_tpm = e->id.in_tpm;
 	ipc_signer_init(&e->onboard_signer, ctx, IPC_KEY_ONBOARD, NULL, EVC_TIMEOUT_MS);
+	if (e->conf_ok && e->conf.onboard_pem) {
+		/* the onboarding key signs the v1 handshake of register: its
+		 * signer must know its public key */
+		uint8_t ob[X509_DER_MAX];
+		struct x509_cert xc;
+		char perr[256];
+		size_t obl;
+
+		if (pem_decode_first(e->conf.onboard_pem, e->conf.onboard_pem_len, "CERTIFICATE", ob,
+				     sizeof(ob), &obl, perr, sizeof(perr)) == 0 &&
+		    x509_cert_parse(ob, obl, &xc, perr, sizeof(perr)) == 0)
+			memcpy(e->onboard_signer.s.pub, xc.pub, 65);
+	}
 	log_info("device identity: certificate of %u bytes, key %s", e->id.cert_len,
 		 e->id.in_tpm ? "in the TPM" : "soft");
+	if (e->conf_ok && e->conf.api_v1 && !e->v1_ready) {
+		static char pem[IPC_IDENTITY_CERT_MAX * 2];
+		char terr[TLS_ERR_MAX] = "cannot encode the device certificate";
+		size_t pl;
+
+		if (pem_encode("CERTIFICATE", e->id.cert, e->id.cert_len, pem, sizeof(pem), &pl) < 0 ||
+		    tls_chain_parse(&e->device_chain, pem, pl, "device certificate", terr) < 0 ||
+		    (e->conf.onboard_pem &&
+		     tls_chain_parse(&e->onboard_chain, e->conf.onboard_pem, e->conf.onboard_pem_len,
+				     "onboard.cert.pem", terr) < 0)) {
+			log_err("v1 client certificates: %s; not connecting", terr);
+			e->conf_ok = false;
+		} else {
+			e->v1_ready = true;
+		}
+	}
 	if (e->conf_ok && e->phase == P_WAIT_ID) {
-		e->phase = P_CERTS;
+		/* v1 has no signed replies, so no certs to fetch */
+		e->phase = e->conf.api_v1 ? (e->conf.onboard_pem ? P_REGISTER : P_RUN) : P_CERTS;
+		if (e->phase == P_RUN)
+			e->next_config = e->next_metrics = evloop_now_ms();
 		step_soon(e, 1);
 	}
 	return 0;
@@ -815,6 +902,11 @@ evc_fini(struct role_ctx *ctx)
 	if (e->link) {
 		link_fini(e->link);
 		free(e->link);
+	}
+	if (e->v1_ready) {
+		tls_chain_free(&e->device_chain);
+		if (e->conf.onboard_pem)
+			tls_chain_free(&e->onboard_chain);
 	}
 	devconf_free(&e->conf);
 	if (e->cfg)

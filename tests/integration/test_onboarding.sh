@@ -209,6 +209,23 @@ check "the proxy carried a CONNECT to the controller" grep -q "CONNECT.*localhos
 eved_stop p1
 kill $TPP 2>/dev/null
 
+# ---- v1: the original design's API, bare protobuf over mutual TLS
+"$EVC" onboard add --dir "$A" --cert "$A/onboard.cert.pem" --serial SN-V1 --enterprise acme >/dev/null
+rm -rf "$ROOT/v1"; device_config "$A" "$ROOT/v1/config" SN-V1 "$PORT"
+echo v1 > "$ROOT/v1/config/api"
+eved_start v1 "$ROOT/v1/config" "$ROOT/v1/persist"
+wait_for 20 bash -c "[ -n \"\$(uuid_of '$A' SN-V1)\" ]"
+UV1=$(uuid_of "$A" SN-V1)
+check "v1: the device registers over mutual TLS (onboarding certificate as client certificate)" test -n "$UV1"
+check "v1: the controller saw v1 requests" grep -q "POST /api/v1/edgedevice/register" "$A/serve.log"
+wait_for 15 grep -q "device uuid $UV1 (from the config)" "$ROOT/v1.log"
+check "v1: the device learns its uuid from its config" grep -q "device uuid $UV1 (from the config)" "$ROOT/v1.log"
+wait_for 15 bash -c "'$EVC' info --dir '$A' '$UV1' | grep -q 'ztype 1'"
+check "v1: info arrives (device certificate as client certificate)" bash -c "'$EVC' info --dir '$A' '$UV1' | grep -q 'ztype 1'"
+wait_for 20 bash -c "[ -n \"\$('$EVC' logs --dir '$A' '$UV1')\" ]"
+check "v1: logs arrive as a LogBundle" bash -c "[ -n \"\$('$EVC' logs --dir '$A' '$UV1')\" ]"
+eved_stop v1
+
 # ---- revocation (docs/revocation.md)
 check "our devices require a certificate status" test -e "$ROOT/d1/config/require-cert-status"
 check "the controller signs statuses" grep -q "certificate status signed by status.cert.pem" "$A/serve.log"
