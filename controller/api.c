@@ -477,13 +477,19 @@ api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_respon
 		fail(&c, 413, "body of %zu bytes is over the %u limit", req->len, API_MAX_BODY);
 		return;
 	}
-	if (strcmp(op, "ping") == 0 && (get || post)) {
-		reply_empty(&c, 200);
+	if (strcmp(op, "ping") == 0) {
+		if (get || post)
+			reply_empty(&c, 200);
+		else
+			fail(&c, 405, "ping takes GET or POST");
 		return;
 	}
-	if (strcmp(op, "certs") == 0 && get) {
+	if (strcmp(op, "certs") == 0) {
 		c.v = V2; /* certs is always signed: it is what the device checks */
-		reply(&c, 200, ctx->certs_payload, ctx->certs_len);
+		if (get)
+			reply(&c, 200, ctx->certs_payload, ctx->certs_len);
+		else
+			fail(&c, 405, "certs takes GET");
 		return;
 	}
 	if (strcmp(op, "register") == 0) {
@@ -493,13 +499,15 @@ api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_respon
 			op_register(&c);
 		return;
 	}
-	if (!(post || (get && c.v == V1 && strcmp(op, "config") == 0))) {
-		fail(&c, 405, "%s takes POST", op);
-		return;
-	}
+	/* an unknown path is 404 whatever the method; a known one 405 */
 	if (strcmp(op, "uuid") != 0 && strcmp(op, "config") != 0 && strcmp(op, "info") != 0 &&
 	    strcmp(op, "metrics") != 0 && strcmp(op, "logs") != 0 && strcmp(op, "newlogs") != 0) {
 		fail(&c, 404, "no such path");
+		return;
+	}
+	if (!(post || (get && c.v == V1 && strcmp(op, "config") == 0))) {
+		fail(&c, 405, "%s takes POST%s", op,
+		     c.v == V1 && strcmp(op, "config") == 0 ? " or GET" : "");
 		return;
 	}
 	if (get) {
