@@ -434,7 +434,7 @@ op_logs(struct call *c, bool gz)
 		: api_logs_bundle(c->ctx->st, c->dev.uuid, c->payload, c->plen, &n, err,
 				  sizeof(err));
 	if (rc < 0) {
-		fail(c, rc == -EIO ? 500 : 400, "%s", err);
+		fail(c, rc == -EIO || rc == -ENOMEM ? 500 : 400, "%s", err);
 		return;
 	}
 	say(c, "device %s: %zu log entries", c->dev.uuid, n);

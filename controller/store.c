@@ -677,12 +677,22 @@ int
 store_record_add(struct store *st, const char *uuid, enum store_kind kind, const uint8_t *data,
 		 size_t len)
 {
+	return store_records_add(st, uuid, kind, &data, &len, 1);
+}
+
+int
+store_records_add(struct store *st, const char *uuid, enum store_kind kind,
+		  const uint8_t *const *data, const size_t *len, size_t n)
+{
+	int64_t now = (int64_t)time(NULL);
 	int rc;
 
 	if ((rc = begin(st)) < 0)
 		return rc;
-	rc = run(st, prep(st, "INSERT INTO record(uuid, kind, at, data) VALUES(?1, ?2, ?3, ?4)",
-			  "tiib", uuid, (int64_t)kind, (int64_t)time(NULL), data, len), "add record");
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = run(st, prep(st, "INSERT INTO record(uuid, kind, at, data) VALUES(?1, ?2, ?3,"
+				      " ?4)", "tiib", uuid, (int64_t)kind, now, data[i], len[i]),
+			 "add record");
 	if (rc == 0)
 		rc = run(st, prep(st, "DELETE FROM record WHERE uuid=?1 AND kind=?2 AND id <="
 				      " (SELECT id FROM record WHERE uuid=?1 AND kind=?2"

@@ -113,6 +113,9 @@ enum store_kind { STORE_INFO, STORE_METRICS, STORE_LOGS };
  * record for logs) and trims the history to st->history. */
 int store_record_add(struct store *st, const char *uuid, enum store_kind kind,
 		     const uint8_t *data, size_t len);
+/* Appends n records in one transaction: all of them, or none (error). */
+int store_records_add(struct store *st, const char *uuid, enum store_kind kind,
+		      const uint8_t *const *data, const size_t *len, size_t n);
 /* Calls fn for records with id > after_id, oldest first, at most limit
  * (0 = all); *last_id gets the id of the last one seen. */
 int store_record_list(struct store *st, const char *uuid, enum store_kind kind, int64_t after_id,
