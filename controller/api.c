@@ -206,6 +206,8 @@ do_register(struct call *c, const uint8_t *onboard_der, size_t onboard_len,
 		fail(c, 403, "%s", c->ctx->st->err);
 	} else if (rc == -EADDRINUSE) {
 		fail(c, 409, "%s", c->ctx->st->err);
+	} else if (rc == -EINVAL) {
+		fail(c, 400, "ZRegisterMsg.pemCert: %s", c->ctx->st->err);
 	} else {
 		fail(c, 500, "%s", c->ctx->st->err);
 	}
