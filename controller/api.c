@@ -499,7 +499,7 @@ api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_respon
 			fail(&c, 405, "register takes POST");
 		else
 			op_register(&c);
-		return;
+		goto out;
 	}
 	/* an unknown path is 404 whatever the method; a known one 405 */
 	if (strcmp(op, "uuid") != 0 && strcmp(op, "config") != 0 && strcmp(op, "info") != 0 &&
