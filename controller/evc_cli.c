@@ -306,7 +306,7 @@ cmd_config_set(const struct evc_args *a)
 	}
 	rc = store_config_set(&st, a->argv[2], (const uint8_t *)data, len);
 	if (rc < 0)
-		fprintf(stderr, "evc: config set: %s\n", st.err);
+		fprintf(stderr, "evc: config set %s: %s\n", a->argv[2], st.err);
 	else
 		printf("config of %s set (%zu bytes)\n", a->argv[2], len);
 	store_close(&st);
@@ -332,7 +332,7 @@ cmd_config_get(const struct evc_args *a)
 	rc = store_config_get(&st, a->argv[2], &pb, &len, hash);
 	store_close(&st);
 	if (rc < 0) {
-		fprintf(stderr, "evc: config get: %s\n", st.err);
+		fprintf(stderr, "evc: config get %s: %s\n", a->argv[2], st.err);
 		return 1;
 	}
 	rc = evc_config_print(a, pb, len, hash);
