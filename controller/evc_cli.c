@@ -102,11 +102,12 @@ cmd_init(const struct evc_args *a)
 	       "  store              %s/evc.db\n"
 	       "A device's /config gets the files in %s/device-config/:\n"
 	       "  server, root-certificate.pem, onboard.cert.pem, onboard.key.pem\n"
-	       "Next: evc onboard add --dir %s --cert %s/onboard.cert.pem --serial '*'\n"
+	       "Next: evc onboard add --dir %s --cert %s/onboard.cert.pem --serial '*' "
+	       "--enterprise %s\n"
 	       "      evc serve --dir %s --listen 127.0.0.1:4443\n",
 	       a->dir, a->dir, a->dir, a->n_names ? a->names[0] : "localhost",
 	       a->n_names > 1 ? ", ..." : "", a->dir, a->dir, a->dir, a->dir, a->dir, a->dir,
-	       a->dir);
+	       a->enterprise, a->dir);
 	return 0;
 }
 

@@ -64,6 +64,7 @@ check "init: device-config has the same root" cmp -s $C/root-certificate.pem $C/
 check "init: device-config has the onboarding key" cmp -s $C/onboard.key.pem $C/device-config/onboard.key.pem
 check "init: says what goes into a device's /config" grep -q "device's /config gets the files in $C/device-config/" init.out
 check "init: names every file" bash -c "grep -q root-certificate.pem init.out && grep -q signing.cert.pem init.out && grep -q onboard.cert.pem init.out"
+check "init: the next step it suggests keeps the enterprise" grep -q "evc onboard add --dir $C --cert $C/onboard.cert.pem --serial '\*' --enterprise acme" init.out
 root_sum=$(sha_of $C/root-certificate.pem)
 evc_run init2 init --dir $C
 check "init twice: refused (exit 1)" test "$RC" -eq 1
