@@ -206,6 +206,8 @@ do_register(struct call *c, const uint8_t *onboard_der, size_t onboard_len,
 		fail(c, 403, "%s", c->ctx->st->err);
 	} else if (rc == -EADDRINUSE) {
 		fail(c, 409, "%s", c->ctx->st->err);
+	} else if (rc == -EINVAL) {
+		fail(c, 400, "ZRegisterMsg.pemCert: %s", c->ctx->st->err);
 	} else {
 		fail(c, 500, "%s", c->ctx->st->err);
 	}
@@ -434,7 +436,7 @@ op_logs(struct call *c, bool gz)
 		: api_logs_bundle(c->ctx->st, c->dev.uuid, c->payload, c->plen, &n, err,
 				  sizeof(err));
 	if (rc < 0) {
-		fail(c, rc == -EIO ? 500 : 400, "%s", err);
+		fail(c, rc == -EIO || rc == -ENOMEM ? 500 : 400, "%s", err);
 		return;
 	}
 	say(c, "device %s: %zu log entries", c->dev.uuid, n);
@@ -477,15 +479,22 @@ api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_respon
 		fail(&c, 413, "body of %zu bytes is over the %u limit", req->len, API_MAX_BODY);
 		return;
 	}
-	if (strcmp(op, "ping") == 0 && (get || post)) {
-		reply_empty(&c, 200);
+	if (strcmp(op, "ping") == 0) {
+		if (get || post)
+			reply_empty(&c, 200);
+		else
+			fail(&c, 405, "ping takes GET or POST");
 		return;
 	}
-	if (strcmp(op, "certs") == 0 && get) {
+	if (strcmp(op, "certs") == 0) {
 		uint8_t *fresh = NULL;
 		size_t flen;
 
 		c.v = V2; /* certs is always signed: it is what the device checks */
+		if (!get) {
+			fail(&c, 405, "certs takes GET");
+			return;
+		}
 		if (ctx->certs_fn) {
 			if (ctx->certs_fn(ctx->certs_arg, &fresh, &flen) < 0) {
 				fail(&c, 500, "cannot make the certs reply");
@@ -503,15 +512,17 @@ api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_respon
 			fail(&c, 405, "register takes POST");
 		else
 			op_register(&c);
-		return;
+		goto out;
 	}
-	if (!(post || (get && c.v == V1 && strcmp(op, "config") == 0))) {
-		fail(&c, 405, "%s takes POST", op);
-		return;
-	}
+	/* an unknown path is 404 whatever the method; a known one 405 */
 	if (strcmp(op, "uuid") != 0 && strcmp(op, "config") != 0 && strcmp(op, "info") != 0 &&
 	    strcmp(op, "metrics") != 0 && strcmp(op, "logs") != 0 && strcmp(op, "newlogs") != 0) {
 		fail(&c, 404, "no such path");
+		return;
+	}
+	if (!(post || (get && c.v == V1 && strcmp(op, "config") == 0))) {
+		fail(&c, 405, "%s takes POST%s", op,
+		     c.v == V1 && strcmp(op, "config") == 0 ? " or GET" : "");
 		return;
 	}
 	if (get) {

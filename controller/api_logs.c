@@ -78,61 +78,114 @@ out:
 	return rc;
 }
 
-/* Parses every line as a LogEntry first, then stores them all. */
+/* Entries converted to canonical JSON, stored only once all of them are. */
+struct batch {
+	char **json;
+	size_t *len;
+	size_t n, cap;
+};
+
+static int
+batch_add(struct batch *b, const ProtobufCMessage *m, const char *what, size_t at, char *err,
+	  size_t errsz)
+{
+	char perr[PBJSON_ERR_LEN], *json = NULL;
+
+	if (b->n == API_LOGS_MAX_ENTRIES) {
+		snprintf(err, errsz, "%s: more than %u entries", what, API_LOGS_MAX_ENTRIES);
+		return -EFBIG;
+	}
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 64;
+		char **nj = realloc(b->json, ncap * sizeof(*nj));
+		size_t *nl;
+
+		if (!nj)
+			goto nomem;
+		b->json = nj;
+		nl = realloc(b->len, ncap * sizeof(*nl));
+		if (!nl)
+			goto nomem;
+		b->len = nl;
+		b->cap = ncap;
+	}
+	if (pbjson_from_message(m, 0, &json, perr) < 0) {
+		snprintf(err, errsz, "%s %zu: %s", what, at, perr);
+		return -EBADMSG;
+	}
+	b->json[b->n] = json;
+	b->len[b->n++] = strlen(json);
+	return 0;
+nomem:
+	snprintf(err, errsz, "%s: out of memory", what);
+	return -ENOMEM;
+}
+
+static int
+batch_store(struct batch *b, struct store *st, const char *uuid, char *err, size_t errsz)
+{
+	if (b->n == 0)
+		return 0;
+	if (store_records_add(st, uuid, STORE_LOGS, (const uint8_t *const *)b->json, b->len,
+			      b->n) < 0) {
+		snprintf(err, errsz, "%s", st->err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->json[i]);
+	free(b->json);
+	free(b->len);
+}
+
+/* Every line must be a LogEntry; then they are stored together. */
 int
 api_logs_newlogs(struct store *st, const char *uuid, const uint8_t *gz, size_t len,
 		 size_t *n_entries, char *err, size_t errsz)
 {
+	struct batch b = { 0 };
 	uint8_t *text = NULL;
-	size_t tlen, pass, n = 0, line;
+	size_t tlen, line = 0;
 	char perr[PBJSON_ERR_LEN];
+	char *p, *end;
 	int rc;
 
 	*n_entries = 0;
 	rc = api_logs_gunzip(gz, len, API_LOGS_MAX_INFLATED, &text, &tlen, err, errsz);
 	if (rc < 0)
 		return rc;
-	for (pass = 0; pass < 2; pass++) {
-		char *p = (char *)text, *end = (char *)text + tlen;
+	p = (char *)text;
+	end = (char *)text + tlen;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		ProtobufCMessage *m = NULL;
 
-		line = 0;
-		while (p < end) {
-			char *nl = memchr(p, '\n', (size_t)(end - p)), *json = NULL;
-			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			ProtobufCMessage *m = NULL;
-
-			line++;
-			if (l && !(l == 1 && p[0] == '\r')) {
-				rc = pbjson_to_message(&org__lfedge__eve__logs__log_entry__descriptor, p,
-						       l, NULL, &m, perr);
-				if (rc < 0) {
-					snprintf(err, errsz, "newlogs line %zu: %s", line, perr);
-					goto out;
-				}
-				if (pass == 0) {
-					if (++n > API_LOGS_MAX_ENTRIES) {
-						snprintf(err, errsz, "newlogs: more than %u entries",
-							 API_LOGS_MAX_ENTRIES);
-						rc = -EFBIG;
-					}
-				} else if ((rc = pbjson_from_message(m, 0, &json, perr)) < 0) {
-					snprintf(err, errsz, "newlogs line %zu: %s", line, perr);
-				} else if ((rc = store_record_add(st, uuid, STORE_LOGS,
-								  (const uint8_t *)json,
-								  strlen(json))) < 0) {
-					snprintf(err, errsz, "%s", st->err);
-					rc = -EIO;
-				}
-				free(json);
-				protobuf_c_message_free_unpacked(m, NULL);
-				if (rc < 0)
-					goto out;
+		line++;
+		if (l && !(l == 1 && p[0] == '\r')) {
+			rc = pbjson_to_message(&org__lfedge__eve__logs__log_entry__descriptor, p, l,
+					       NULL, &m, perr);
+			if (rc < 0) {
+				snprintf(err, errsz, "newlogs line %zu: %s", line, perr);
+				rc = rc == -ENOMEM ? -ENOMEM : -EBADMSG;
+				goto out;
 			}
-			p += l + 1;
+			rc = batch_add(&b, m, "newlogs line", line, err, errsz);
+			protobuf_c_message_free_unpacked(m, NULL);
+			if (rc < 0)
+				goto out;
 		}
+		p += l + 1;
 	}
-	*n_entries = n;
+	if ((rc = batch_store(&b, st, uuid, err, errsz)) == 0)
+		*n_entries = b.n;
 out:
+	batch_free(&b);
 	free(text);
 	return rc;
 }
@@ -141,31 +194,21 @@ int
 api_logs_bundle(struct store *st, const char *uuid, const uint8_t *pb, size_t len,
 		size_t *n_entries, char *err, size_t errsz)
 {
-	Org__Lfedge__Eve__Logs__LogBundle *b;
-	char perr[PBJSON_ERR_LEN], *json;
+	Org__Lfedge__Eve__Logs__LogBundle *lb;
+	struct batch b = { 0 };
 	int rc = 0;
 
 	*n_entries = 0;
-	b = org__lfedge__eve__logs__log_bundle__unpack(NULL, len, pb);
-	if (!b) {
+	lb = org__lfedge__eve__logs__log_bundle__unpack(NULL, len, pb);
+	if (!lb) {
 		snprintf(err, errsz, "logs: body is not a LogBundle (%zu bytes)", len);
 		return -EBADMSG;
 	}
-	for (size_t i = 0; i < b->n_log && rc == 0; i++) {
-		rc = pbjson_from_message(&b->log[i]->base, 0, &json, perr);
-		if (rc < 0) {
-			snprintf(err, errsz, "logs: entry %zu: %s", i, perr);
-			rc = -EBADMSG;
-			break;
-		}
-		if (store_record_add(st, uuid, STORE_LOGS, (const uint8_t *)json, strlen(json)) < 0) {
-			snprintf(err, errsz, "%s", st->err);
-			rc = -EIO;
-		}
-		free(json);
-	}
-	if (rc == 0)
-		*n_entries = b->n_log;
-	org__lfedge__eve__logs__log_bundle__free_unpacked(b, NULL);
+	for (size_t i = 0; i < lb->n_log && rc == 0; i++)
+		rc = batch_add(&b, &lb->log[i]->base, "logs: entry", i, err, errsz);
+	if (rc == 0 && (rc = batch_store(&b, st, uuid, err, errsz)) == 0)
+		*n_entries = b.n;
+	batch_free(&b);
+	org__lfedge__eve__logs__log_bundle__free_unpacked(lb, NULL);
 	return rc;
 }

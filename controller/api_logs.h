@@ -4,8 +4,9 @@
  *   newlogs: gzip (any gzip header; EVE puts device id/image/version in its
  *            comment) of newline-separated JSON LogEntry, EVE's current form;
  *   logs:    a protobuf LogBundle, the older form.
- * Every entry is parsed as a LogEntry before anything is stored; a batch with
- * one bad entry is refused whole (the device resends it), naming the line.
+ * Every entry is parsed as a LogEntry and given its JSON form before anything
+ * is stored, and a batch is stored in one transaction: a batch with one bad
+ * entry is refused whole (the device resends it), naming the line.
  * Decompression is bounded (API_LOGS_MAX_INFLATED) against gzip bombs.
  */
 #ifndef EV_API_LOGS_H

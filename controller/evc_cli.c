@@ -102,11 +102,12 @@ cmd_init(const struct evc_args *a)
 	       "  store              %s/evc.db\n"
 	       "A device's /config gets the files in %s/device-config/:\n"
 	       "  server, root-certificate.pem, onboard.cert.pem, onboard.key.pem\n"
-	       "Next: evc onboard add --dir %s --cert %s/onboard.cert.pem --serial '*'\n"
+	       "Next: evc onboard add --dir %s --cert %s/onboard.cert.pem --serial '*' "
+	       "--enterprise %s\n"
 	       "      evc serve --dir %s --listen 127.0.0.1:4443\n",
 	       a->dir, a->dir, a->dir, a->n_names ? a->names[0] : "localhost",
 	       a->n_names > 1 ? ", ..." : "", a->dir, a->dir, a->dir, a->dir, a->dir, a->dir,
-	       a->dir);
+	       a->enterprise, a->dir);
 	return 0;
 }
 
@@ -306,7 +307,7 @@ cmd_config_set(const struct evc_args *a)
 	}
 	rc = store_config_set(&st, a->argv[2], (const uint8_t *)data, len);
 	if (rc < 0)
-		fprintf(stderr, "evc: config set: %s\n", st.err);
+		fprintf(stderr, "evc: config set %s: %s\n", a->argv[2], st.err);
 	else
 		printf("config of %s set (%zu bytes)\n", a->argv[2], len);
 	store_close(&st);
@@ -332,7 +333,7 @@ cmd_config_get(const struct evc_args *a)
 	rc = store_config_get(&st, a->argv[2], &pb, &len, hash);
 	store_close(&st);
 	if (rc < 0) {
-		fprintf(stderr, "evc: config get: %s\n", st.err);
+		fprintf(stderr, "evc: config get %s: %s\n", a->argv[2], st.err);
 		return 1;
 	}
 	rc = evc_config_print(a, pb, len, hash);

@@ -29,8 +29,9 @@ int evc_cli_run(const struct evc_args *a);
 /* `evc serve` (evc_serve.c). */
 int evc_serve(const struct evc_args *a);
 
-/* evc_view.c: a config file (JSON, or binary with --binary) into checked
- * EdgeDevConfig protobuf bytes, replacing *data; and the printers of
+/* evc_view.c: a config file (JSON; binary protobuf only with --binary, so
+ * a text file is never taken for protobuf) into checked EdgeDevConfig
+ * protobuf bytes, replacing *data; and the printers of
  * `config get`, `info`, `metrics` and `logs`. */
 int evc_config_parse(const struct evc_args *a, const char *name, char **data, size_t *len,
 		     char *err, size_t errsz);

@@ -40,11 +40,17 @@ evc_config_parse(const struct evc_args *a, const char *name, char **data, size_t
 	uint8_t *pb;
 	size_t n;
 
-	if (a->binary || !looks_like_json(*data, *len)) {
+	if (!a->binary && !looks_like_json(*data, *len)) {
+		/* text that happens to decode as protobuf must not become a config */
+		snprintf(err, errsz, "%s: %s", name, *len ? "not a JSON object (for a binary "
+			 "EdgeDevConfig, add --binary)" : "empty file");
+		return -EBADMSG;
+	}
+	if (a->binary) {
 		m = protobuf_c_message_unpack(d, NULL, *len, (const uint8_t *)*data);
 		if (!m) {
-			snprintf(err, errsz, "%s: not JSON and not a binary EdgeDevConfig (%zu bytes)",
-				 name, *len);
+			snprintf(err, errsz, "%s: not a binary EdgeDevConfig (%zu bytes)", name,
+				 *len);
 			return -EBADMSG;
 		}
 		protobuf_c_message_free_unpacked(m, NULL);

@@ -255,6 +255,7 @@ store_onboard_add(struct store *st, const char *enterprise, const char *project,
 		  const uint8_t *der, size_t len, const uint8_t hash[32], const char *serial)
 {
 	struct store_onboard o;
+	struct store_device d;
 	int64_t e, p, id;
 	char *who = NULL;
 	int rc;
@@ -266,6 +267,12 @@ store_onboard_add(struct store *st, const char *enterprise, const char *project,
 	rc = store_project_ensure(st, enterprise, project, &e, &p);
 	if (rc < 0)
 		goto out;
+	if (store_device_by_cert(st, hash, &d) == 0) {
+		rc = fail(st, -EEXIST, "this certificate is the certificate of device %s; an "
+			  "onboarding certificate must be another one", d.uuid);
+		store_device_free(&d);
+		goto out;
+	}
 	rc = store_onboard_find(st, hash, &o);
 	if (rc == 0) {
 		if (strcmp(o.enterprise, enterprise) != 0) {
@@ -389,6 +396,21 @@ store_onboard_check_serial(struct store *st, int64_t onboard_id, const char *ser
 		    serial);
 }
 
+/* A device certificate must not be an onboarding certificate: every device
+ * holds the onboarding key, so any of them could speak as that device. */
+static int
+not_onboard(struct store *st, const uint8_t hash[32], int rc)
+{
+	struct store_onboard o;
+
+	if (store_onboard_find(st, hash, &o) < 0)
+		return 0;
+	rc = fail(st, rc, "this certificate is an onboarding certificate (of enterprise '%s'), "
+		  "not a device certificate", o.enterprise);
+	store_onboard_free(&o);
+	return rc;
+}
+
 static void
 uuid_new(char out[37])
 {
@@ -438,6 +460,8 @@ store_device_add(struct store *st, const char *enterprise, const char *project,
 		store_device_free(&d);
 		goto out;
 	}
+	if ((rc = not_onboard(st, hash, -EEXIST)) < 0)
+		goto out;
 	if (serial[0] && (rc = serial_claimed_elsewhere(st, serial, e, &who)) == 0 && who) {
 		rc = fail(st, -EADDRINUSE, "serial '%s' is already claimed by enterprise '%s'",
 			  serial, who);
@@ -466,6 +490,8 @@ store_device_register(struct store *st, int64_t onboard_id, const uint8_t *der, 
 	if ((rc = onboard_enterprise(st, onboard_id, &e, &p)) < 0)
 		goto out;
 	if ((rc = store_onboard_check_serial(st, onboard_id, serial)) < 0)
+		goto out;
+	if ((rc = not_onboard(st, hash, -EINVAL)) < 0)
 		goto out;
 	rc = store_device_by_cert(st, hash, &d);
 	if (rc == 0) {
@@ -678,12 +704,22 @@ int
 store_record_add(struct store *st, const char *uuid, enum store_kind kind, const uint8_t *data,
 		 size_t len)
 {
+	return store_records_add(st, uuid, kind, &data, &len, 1);
+}
+
+int
+store_records_add(struct store *st, const char *uuid, enum store_kind kind,
+		  const uint8_t *const *data, const size_t *len, size_t n)
+{
+	int64_t now = (int64_t)time(NULL);
 	int rc;
 
 	if ((rc = begin(st)) < 0)
 		return rc;
-	rc = run(st, prep(st, "INSERT INTO record(uuid, kind, at, data) VALUES(?1, ?2, ?3, ?4)",
-			  "tiib", uuid, (int64_t)kind, (int64_t)time(NULL), data, len), "add record");
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = run(st, prep(st, "INSERT INTO record(uuid, kind, at, data) VALUES(?1, ?2, ?3,"
+				      " ?4)", "tiib", uuid, (int64_t)kind, now, data[i], len[i]),
+			 "add record");
 	if (rc == 0)
 		rc = run(st, prep(st, "DELETE FROM record WHERE uuid=?1 AND kind=?2 AND id <="
 				      " (SELECT id FROM record WHERE uuid=?1 AND kind=?2"

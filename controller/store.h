@@ -53,7 +53,8 @@ struct store_onboard {
 };
 /* Adds (or finds) an onboarding cert for enterprise/project and allows
  * serial on it ("*" for any).  -EEXIST if the cert belongs to another
- * enterprise; -EADDRINUSE if the serial is claimed by another enterprise. */
+ * enterprise or is a device's; -EADDRINUSE if the serial is claimed by
+ * another enterprise. */
 int store_onboard_add(struct store *st, const char *enterprise, const char *project,
 		      const uint8_t *der, size_t len, const uint8_t hash[32], const char *serial);
 /* Looks an onboarding cert up by hash: 0, or -ENOENT. */
@@ -76,7 +77,8 @@ struct store_device {
 	int64_t created, last_seen; /* unix seconds; last_seen 0 = never */
 };
 
-/* Pre-registers a device by its certificate (variant b).  -EEXIST if known. */
+/* Pre-registers a device by its certificate (variant b).  -EEXIST if known
+ * as a device or as an onboarding certificate. */
 int store_device_add(struct store *st, const char *enterprise, const char *project,
 		     const uint8_t *der, size_t len, const uint8_t hash[32], const char *serial,
 		     char uuid_out[37]);
@@ -85,7 +87,8 @@ int store_device_add(struct store *st, const char *enterprise, const char *proje
  * Registration (variant a) through onboarding cert `onboard_id`.
  * Returns 201-style 1 (created), 200-style 0 (same cert registered again),
  * -EADDRINUSE (409: serial claimed by another enterprise, or this serial
- * already registered with another cert), -EACCES (403: serial not allowed).
+ * already registered with another cert), -EACCES (403: serial not allowed),
+ * -EINVAL (the device certificate is an onboarding certificate).
  */
 int store_device_register(struct store *st, int64_t onboard_id, const uint8_t *der, size_t len,
 			  const uint8_t hash[32], const char *serial, const char *soft_serial,
@@ -119,6 +122,9 @@ enum store_kind { STORE_INFO, STORE_METRICS, STORE_LOGS };
  * record for logs) and trims the history to st->history. */
 int store_record_add(struct store *st, const char *uuid, enum store_kind kind,
 		     const uint8_t *data, size_t len);
+/* Appends n records in one transaction: all of them, or none (error). */
+int store_records_add(struct store *st, const char *uuid, enum store_kind kind,
+		      const uint8_t *const *data, const size_t *len, size_t n);
 /* Calls fn for records with id > after_id, oldest first, at most limit
  * (0 = all); *last_id gets the id of the last one seen. */
 int store_record_list(struct store *st, const char *uuid, enum store_kind kind, int64_t after_id,
