@@ -13,6 +13,7 @@ at_exit() { _cleanups+=("$*"); }
 _run_cleanups() {
 	local i
 	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[i]}" || true; done
+	[ -n "${EV_KEEP_TMP:-}" ] && { echo "# kept $EV_TMP"; return 0; }
 	rm -rf "$EV_TMP"
 }
 trap _run_cleanups EXIT

@@ -81,6 +81,7 @@ struct evc {
 	unsigned config_ms, metrics_ms;
 	uint64_t next_config, next_metrics, next_logs;
 	bool info_dirty;
+	int last_task;                 /* enum task, for the round-robin */
 	char config_hash[128];
 	Org__Lfedge__Eve__Config__EdgeDevConfig *cfg;  /* the config in force */
 	char items[REPORT_ITEMS_MAX][2][128];
@@ -678,44 +679,77 @@ ok_next(struct evc *e, enum phase next)
 	step_soon(e, 1);
 }
 
+/* The tasks of RUN, served round-robin among those due, so that none of
+ * them starves the others on a slow link (each is one request). */
+enum task { T_CONFIG, T_INFO, T_METRICS, T_LOGS, T_COUNT };
+
+static bool
+task_due(struct evc *e, enum task t, uint64_t now)
+{
+	unsigned files = 0;
+	size_t bytes;
+
+	switch (t) {
+	case T_CONFIG: return now >= e->next_config;
+	case T_INFO: return e->uuid[0] && e->info_dirty;
+	case T_METRICS: return e->uuid[0] && now >= e->next_metrics;
+	default:
+		return e->uuid[0] && e->spool_ok && spool_stat(&e->spool, &files, &bytes) == 0 &&
+		       files;
+	}
+}
+
 static void
 run_step(struct evc *e)
 {
 	uint64_t now = evloop_now_ms(), next;
+	int t = -1;
+	bool ok = true;
 
 	if (e->n_batch && now >= e->next_logs) {
 		logs_flush(e);
 		e->next_logs = now + (e->interval_ms < 5000 ? e->interval_ms : 5000);
 	}
-	if (now >= e->next_config) {
-		if (!do_config(e))
-			return fail_later(e);
-		e->next_config = now + e->config_ms;
-	} else if (!e->uuid[0]) {
-		/* v1: nothing to report as until the config names the device */
-	} else if (e->info_dirty) {
-		if (!do_info(e))
-			return fail_later(e);
-	} else if (now >= e->next_metrics) {
-		do_metrics(e);
-		e->next_metrics = now + e->metrics_ms;
-	} else {
-		unsigned files = 0;
-		size_t bytes;
+	for (int i = 1; i <= T_COUNT; i++) {
+		int c = (e->last_task + i) % T_COUNT;
 
-		if (e->spool_ok && spool_stat(&e->spool, &files, &bytes) == 0 && files) {
-			if (!do_logs(e))
-				return fail_later(e);
+		if (task_due(e, (enum task)c, now)) {
+			t = c;
+			break;
+		}
+	}
+	switch (t) {
+	case T_CONFIG:
+		ok = do_config(e);
+		if (ok)
+			e->next_config = now + e->config_ms;
+		break;
+	case T_INFO:
+		ok = do_info(e);
+		break;
+	case T_METRICS:
+		do_metrics(e); /* may be lost: no retry */
+		e->next_metrics = now + e->metrics_ms;
+		break;
+	case T_LOGS:
+		ok = do_logs(e);
+		break;
+	}
+	if (t >= 0)
+		e->last_task = t;
+	if (!ok)
+		return fail_later(e);
+	backoff_reset(&e->bo);
+	now = evloop_now_ms();
+	for (int c = 0; c < T_COUNT; c++)
+		if (c != T_CONFIG && c != T_METRICS && task_due(e, (enum task)c, now)) {
 			step_soon(e, 1);
 			return;
 		}
-	}
-	backoff_reset(&e->bo);
-	now = evloop_now_ms();
 	next = e->next_config < e->next_metrics ? e->next_config : e->next_metrics;
 	if (e->n_batch && e->next_logs < next)
 		next = e->next_logs;
-	step_soon(e, e->info_dirty ? 1 : next > now ? next - now : 1);
+	step_soon(e, next > now ? next - now : 1);
 }
 
 static void
