@@ -150,6 +150,35 @@ check "signed by another key: no config taken" bash -c "! grep -q 'config applie
 eved_stop h3
 kill $PC 2>/dev/null
 
+# spoiled replies from a man in the middle holding the server's certificate:
+# a new config waits on the controller; through the spoiler it never applies
+sed -e 's/"version": "7"/"version": "8"/' -e 's/"value": "1" }, { "key": "timer.metric/"value": "2" }, { "key": "timer.metric/' "$ROOT/cfg.json" > "$ROOT/cfg2.json"
+"$EVC" config set --dir "$A" "$U1" "$ROOT/cfg2.json" >/dev/null
+H2=$("$EVC" config get --dir "$A" "$U1" | awk '/^hash/ {print $2}')
+check "a second config is waiting (hash differs)" test "$H2" != "$H"
+for mode in tamper truncate oversize garbage; do
+	HP=$(free_port)
+	/usr/bin/python3 "$(dirname "$0")/hostile_controller.py" "$HP" "$PORT" "$A/server.cert.pem" \
+		"$A/server.key.pem" "$A/root-certificate.pem" "$mode" /config >"$ROOT/hostile-$mode.log" 2>&1 &
+	HPID=$!; at_exit "kill $HPID 2>/dev/null"
+	wait_for 10 grep -q listening "$ROOT/hostile-$mode.log"
+	start_hostile m_$mode
+	echo "localhost:$HP" > "$ROOT/m_$mode/config/server"
+	eved_start m_$mode "$ROOT/m_$mode/config" "$ROOT/m_$mode/persist"
+	case $mode in
+	tamper) why="config: reply refused: AuthContainer: ECDSA signature does not verify" ;;
+	truncate) why="config: HTTP response: .*(reset by peer|truncated|closed)" ;;
+	oversize) why="config: .*over the 16777216-byte limit" ;;
+	garbage) why="config: reply refused: AuthContainer: 40 bytes that are not a valid protobuf AuthContainer" ;;
+	esac
+	if wait_for 15 grep -qE "$why" "$ROOT/m_$mode.log"; then ok "$mode reply: refused with a reason"
+	else not_ok "$mode reply: refused with a reason" "$(grep 'evc:' "$ROOT/m_$mode.log" | tail -n 5)"; fi
+	check "$mode reply: the last good config is kept" bash -c \
+		"grep -q 'config applied from /persist (last good): hash ${H:0:16}' '$ROOT/m_$mode.log' && ! grep -q 'config applied from the controller' '$ROOT/m_$mode.log'"
+	eved_stop m_$mode
+	kill $HPID 2>/dev/null
+done
+
 # 403: a device without an onboarding certificate the controller does not know
 rm -rf "$ROOT/h4"; device_config "$A" "$ROOT/h4/config" SN-UNKNOWN "$PORT" no-onboard
 eved_start h4 "$ROOT/h4/config" "$ROOT/h4/persist"
