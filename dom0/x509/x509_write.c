@@ -46,6 +46,12 @@ check_attr(const char *what, const char *attr, const char *v, bool printable, ch
 		      : !der_utf8_valid((const uint8_t *)v, n))
 		return fail(err, errsz, -EINVAL, "%s: %s is not a valid %s", what, attr,
 			    printable ? "PrintableString" : "UTF-8 string");
+	/* the reader refuses control characters in names: never write them
+	 * (found by fuzz_x509_write) */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return fail(err, errsz, -EINVAL, "%s: %s has a control character at "
+				    "offset %zu", what, attr, i);
 	return 0;
 }
 
