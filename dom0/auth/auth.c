@@ -1,5 +1,6 @@
 /* auth: EVE's signed AuthContainer envelope.  See auth.h. */
 #include "auth.h"
+#include "x509_read.h"
 
 #include <bearssl.h>
 #include <errno.h>
@@ -11,16 +12,6 @@
 
 typedef Org__Lfedge__Eve__Auth__AuthContainer AuthContainer;
 typedef Org__Lfedge__Eve__Auth__AuthBody AuthBody;
-
-static void
-sha256(const uint8_t *d, size_t n, uint8_t out[32])
-{
-	br_sha256_context c;
-
-	br_sha256_init(&c);
-	br_sha256_update(&c, d, n);
-	br_sha256_out(&c, out);
-}
 
 static void
 hex8(const uint8_t *h, char out[17])
@@ -54,7 +45,7 @@ auth_key_from_cert(struct auth_key *k, const uint8_t *der, size_t len, char err[
 			 "certificate (%zu bytes, BearSSL error %d)", len, e);
 		return -EBADMSG;
 	}
-	sha256(der, len, k->cert_hash);
+	x509_der_sha256(der, len, k->cert_hash);
 	k->type = pk->key_type;
 	if (pk->key_type == BR_KEYTYPE_EC) {
 		if (pk->key.ec.curve != BR_EC_secp256r1 || pk->key.ec.qlen != 65) {
@@ -101,7 +92,7 @@ auth_seal(const uint8_t *payload, size_t len, struct signer *s, const uint8_t ce
 			 len, AUTH_MAX_BODY);
 		return -EMSGSIZE;
 	}
-	sha256(payload, len, hash);
+	x509_der_sha256(payload, len, hash);
 	rc = s->sign(s, hash, sig);
 	if (rc < 0) {
 		snprintf(err, AUTH_ERR_MAX, "AuthContainer: signing failed: %s", strerror(-rc));
@@ -230,7 +221,7 @@ auth_open(const uint8_t *body, size_t len, const struct auth_key *keys, size_t n
 		rc = -EKEYREJECTED;
 		goto out;
 	}
-	sha256(ac->protectedpayload->payload.data, ac->protectedpayload->payload.len, hash);
+	x509_der_sha256(ac->protectedpayload->payload.data, ac->protectedpayload->payload.len, hash);
 	rc = verify(k, hash, ac->signaturehash.data, ac->signaturehash.len, err);
 	if (rc < 0)
 		goto out;

@@ -15,16 +15,6 @@
 typedef Edgevisor__Certstatus__CertStatusTbs Tbs;
 typedef Edgevisor__Certstatus__SignedCertStatus Signed;
 
-static void
-sha256(const uint8_t *d, size_t n, uint8_t out[32])
-{
-	br_sha256_context c;
-
-	br_sha256_init(&c);
-	br_sha256_update(&c, d, n);
-	br_sha256_out(&c, out);
-}
-
 int
 certstatus_make(const uint8_t cert_hash[32], enum certstatus status, time_t this_update,
 		time_t next_update, time_t revocation_time, struct signer *responder,
@@ -47,7 +37,7 @@ certstatus_make(const uint8_t cert_hash[32], enum certstatus status, time_t this
 	tbs.next_update = next_update;
 	tbs.revocation_time = revocation_time;
 	tlen = edgevisor__certstatus__cert_status_tbs__pack(&tbs, tbuf);
-	sha256(tbuf, tlen, hash);
+	x509_der_sha256(tbuf, tlen, hash);
 	if ((rc = responder->sign(responder, hash, sig)) < 0) {
 		snprintf(err, CERTSTATUS_ERR_MAX, "certificate status: signing failed: %s",
 			 strerror(-rc));
@@ -101,7 +91,7 @@ certstatus_check(const uint8_t *signed_status, size_t len, const uint8_t cert_ha
 		rc = -EKEYREJECTED;
 		goto out;
 	}
-	sha256(sg->tbs.data, sg->tbs.len, hash);
+	x509_der_sha256(sg->tbs.data, sg->tbs.len, hash);
 	if (sg->signature.len != 64 ||
 	    !br_ecdsa_vrfy_raw_get_default()(br_ec_get_default(), hash, 32,
 					     &(br_ec_public_key){ BR_EC_secp256r1, resp.pub, 65 },

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 static void (*step_hook)(enum atomicfile_step step, void *arg);
 static void *step_hook_arg;
 
@@ -41,25 +43,6 @@ static void say(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-}
-
-static int write_full(int fd, const uint8_t *p, size_t n)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t w = write(fd, p + done, n - done);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
-		done += (size_t)w;
-	}
-	return 0;
 }
 
 /* Moves tmp to name in dirfd without replacing an existing name. */
@@ -149,11 +132,11 @@ int atomicfile_write(const char *path, const void *data, size_t len,
 
 	what = "write temporary file";
 	half = len / 2;
-	rc = write_full(fd, p, half);
+	rc = fdio_write_all(fd, p, half);
 	if (rc < 0)
 		goto out;
 	step(ATOMICFILE_STEP_HALF_WRITTEN);
-	rc = write_full(fd, p + half, len - half);
+	rc = fdio_write_all(fd, p + half, len - half);
 	if (rc < 0)
 		goto out;
 	what = "fsync temporary file";

@@ -32,14 +32,14 @@ base64_encode(const uint8_t *in, size_t n, char *out, size_t cap)
 	return (long)o;
 }
 
-static int
-value(char c)
+int
+base64_char_value(unsigned char c, bool url_safe)
 {
 	if (c >= 'A' && c <= 'Z') return c - 'A';
 	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
 	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
+	if (c == '+' || (url_safe && c == '-')) return 62;
+	if (c == '/' || (url_safe && c == '_')) return 63;
 	return -1;
 }
 
@@ -59,7 +59,7 @@ base64_decode(const char *in, size_t n, uint8_t *out, size_t cap, char err[80])
 			pad++;
 			continue;
 		}
-		v = value(c);
+		v = base64_char_value((unsigned char)c, true);
 		if (v < 0 || pad) {
 			if (err)
 				snprintf(err, 80, "base64: %s at offset %zu",

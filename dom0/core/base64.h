@@ -7,6 +7,7 @@
 #ifndef EV_BASE64_H
 #define EV_BASE64_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,10 @@
 #define BASE64_ENCODED_LEN(n) ((((n) + 2) / 3) * 4)
 /* An upper bound of the bytes base64_decode writes for n characters. */
 #define BASE64_DECODED_MAX(n) (((n) / 4 + 1) * 3)
+
+/* The 6-bit value of a base64 character: standard alphabet, and with
+ * url_safe '-' and '_' too; -1 for anything else (padding included). */
+int base64_char_value(unsigned char c, bool url_safe);
 
 /* Writes the padded standard encoding and a NUL into out (cap bytes):
  * the length without the NUL, or -ENOSPC. */

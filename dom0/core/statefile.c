@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fdio.h"
+
 #define HDR            STATEFILE_HEADER_SIZE
 #define HDR_CRC_OFFSET 28
 #define WHY_MAX        160
@@ -119,48 +121,6 @@ static const char *sep(const char *dir)
 	return n && dir[n - 1] == '/' ? "" : "/";
 }
 
-static int read_full(int fd, void *buf, size_t n, size_t *got)
-{
-	uint8_t *p = buf;
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = read(fd, p + done, n - done);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			*got = done;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	*got = done;
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t w = write(fd, p + done, n - done);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Check one copy, DIR/fname. On success returns 0, the generation, and,
  * when out != NULL, the payload (malloc'd, NUL-terminated) and its length.
@@ -212,7 +172,7 @@ static int load(int dirfd, const char *fname, size_t max, uint8_t **out,
 		    "%d-byte header)", (unsigned long long)size, HDR);
 		goto out;
 	}
-	rc = read_full(fd, hb, HDR, &got);
+	rc = fdio_read_all(fd, hb, HDR, &got);
 	if (rc < 0) {
 		say(why, WHY_MAX, "read error: %s", strerror(-rc));
 		goto out;
@@ -261,7 +221,7 @@ static int load(int dirfd, const char *fname, size_t max, uint8_t **out,
 			say(why, WHY_MAX, "out of memory");
 			goto out;
 		}
-		rc = read_full(fd, buf, (size_t)length, &got);
+		rc = fdio_read_all(fd, buf, (size_t)length, &got);
 		if (rc < 0) {
 			say(why, WHY_MAX, "read error: %s", strerror(-rc));
 			goto out;
@@ -277,7 +237,7 @@ static int load(int dirfd, const char *fname, size_t max, uint8_t **out,
 							   : sizeof(chunk);
 			size_t n;
 
-			rc = read_full(fd, chunk, want, &n);
+			rc = fdio_read_all(fd, chunk, want, &n);
 			if (rc < 0) {
 				say(why, WHY_MAX, "read error: %s",
 				    strerror(-rc));
@@ -479,14 +439,14 @@ int statefile_write(const char *dir, const char *name, const void *data,
 
 	what = "write temporary file";
 	half = len / 2;
-	rc = write_full(fd, hb, HDR);
+	rc = fdio_write_all(fd, hb, HDR);
 	if (rc < 0)
 		goto out;
-	rc = write_full(fd, p, half);
+	rc = fdio_write_all(fd, p, half);
 	if (rc < 0)
 		goto out;
 	step(STATEFILE_STEP_HALF_WRITTEN);
-	rc = write_full(fd, p + half, len - half);
+	rc = fdio_write_all(fd, p + half, len - half);
 	if (rc < 0)
 		goto out;
 	step(STATEFILE_STEP_WRITTEN);

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+#include "base64.h"
+
 
 static bool
 label_ok(const char *label)
@@ -42,33 +42,21 @@ int
 pem_encode(const char *label, const uint8_t *der, size_t len, char *out, size_t cap,
 	   size_t *out_len)
 {
-	size_t need = pem_encoded_size(label, len), pos = 0, col = 0;
+	size_t need = pem_encoded_size(label, len), pos = 0;
 
 	if (!need || (!der && len))
 		return -EINVAL;
 	if (cap < need)
 		return -ENOSPC;
 	pos += (size_t)snprintf(out, cap, "-----BEGIN %s-----\n", label);
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)der[i] << 16;
-		size_t n = len - i < 3 ? len - i : 3;
-		char q[4];
+	for (size_t i = 0; i < len; i += 48) { /* 64 characters a line */
+		size_t n = len - i < 48 ? len - i : 48;
+		long w = base64_encode(der + i, n, out + pos, cap - pos);
 
-		if (n > 1)
-			v |= (uint32_t)der[i + 1] << 8;
-		if (n > 2)
-			v |= der[i + 2];
-		q[0] = b64[(v >> 18) & 63];
-		q[1] = b64[(v >> 12) & 63];
-		q[2] = n > 1 ? b64[(v >> 6) & 63] : '=';
-		q[3] = n > 2 ? b64[v & 63] : '=';
-		memcpy(out + pos, q, 4);
-		pos += 4;
-		col += 4;
-		if (col == 64 || i + 3 >= len) {
-			out[pos++] = '\n';
-			col = 0;
-		}
+		if (w < 0)
+			return -ENOSPC;
+		pos += (size_t)w;
+		out[pos++] = '\n';
 	}
 	pos += (size_t)snprintf(out + pos, cap - pos, "-----END %s-----\n", label);
 	*out_len = pos;
@@ -92,21 +80,6 @@ fail(char *err, size_t errsz, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 /* Line [s, e) without trailing whitespace equals "-----<kind> <label>-----". */
 static bool
@@ -176,7 +149,7 @@ pem_decode_first(const char *text, size_t text_len, const char *label, uint8_t *
 				pad++;
 				quad++;
 			} else {
-				if ((v = b64val(ch)) < 0)
+				if ((v = base64_char_value(ch, false)) < 0)
 					return fail(err, errsz, -EBADMSG,
 						    "PEM %s: line %u: invalid base64 character 0x%02x",
 						    label, lineno, ch);
