@@ -955,3 +955,16 @@ der_get_time(struct der_reader *r, const struct der_tlv *t, time_t *v, const cha
 	*v = (time_t)der_time_from_civil(y, mon, d, h, mi, s);
 	return 0;
 }
+
+int
+der_errf(char *err, size_t errsz, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}

@@ -216,4 +216,9 @@ bool der_ia5_valid(const uint8_t *p, size_t len);
 int64_t der_time_from_civil(int y, int mon, int d, int h, int mi, int s);
 void der_time_to_civil(int64_t t, int *y, int *mon, int *d, int *h, int *mi, int *s);
 
+/* Formats err (errsz bytes; may be NULL) and returns rc: the error helper of
+ * the X.509 toolkit's writers and readers. */
+int der_errf(char *err, size_t errsz, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "der.h"
 
 
 static bool
@@ -63,22 +64,6 @@ pem_encode(const char *label, const uint8_t *der, size_t len, char *out, size_t 
 	return 0;
 }
 
-static int
-fail(char *err, size_t errsz, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t errsz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 
 /* Line [s, e) without trailing whitespace equals "-----<kind> <label>-----". */
@@ -107,7 +92,7 @@ pem_decode_first(const char *text, size_t text_len, const char *label, uint8_t *
 	if (err && errsz)
 		err[0] = '\0';
 	if (!label_ok(label) || (!text && text_len))
-		return fail(err, errsz, -EINVAL, "PEM: invalid label");
+		return der_errf(err, errsz, -EINVAL, "PEM: invalid label");
 	for (; p < end; p = eol + (eol < end)) {
 		line = p;
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -120,19 +105,19 @@ pem_decode_first(const char *text, size_t text_len, const char *label, uint8_t *
 		}
 		if (is_boundary(line, eol, "END", label)) {
 			if (quad != 0)
-				return fail(err, errsz, -EBADMSG,
+				return der_errf(err, errsz, -EBADMSG,
 					    "PEM %s: line %u: base64 data ends mid-group", label,
 					    lineno);
 			if (n == 0)
-				return fail(err, errsz, -EBADMSG, "PEM %s: empty block", label);
+				return der_errf(err, errsz, -EBADMSG, "PEM %s: empty block", label);
 			*out_len = n;
 			return 0;
 		}
 		if (eol - line >= 5 && memcmp(line, "-----", 5) == 0)
-			return fail(err, errsz, -EBADMSG, "PEM %s: line %u: unexpected boundary line",
+			return der_errf(err, errsz, -EBADMSG, "PEM %s: line %u: unexpected boundary line",
 				    label, lineno);
 		if (memchr(line, ':', (size_t)(eol - line)))
-			return fail(err, errsz, -EBADMSG,
+			return der_errf(err, errsz, -EBADMSG,
 				    "PEM %s: line %u: headers (encrypted PEM) are not supported",
 				    label, lineno);
 		for (const char *c = line; c < eol; c++) {
@@ -144,17 +129,17 @@ pem_decode_first(const char *text, size_t text_len, const char *label, uint8_t *
 			if (ch == '=') {
 				/* '=' may only be the last one or two of a group */
 				if (quad < 2)
-					return fail(err, errsz, -EBADMSG,
+					return der_errf(err, errsz, -EBADMSG,
 						    "PEM %s: line %u: misplaced '='", label, lineno);
 				pad++;
 				quad++;
 			} else {
 				if ((v = base64_char_value(ch, false)) < 0)
-					return fail(err, errsz, -EBADMSG,
+					return der_errf(err, errsz, -EBADMSG,
 						    "PEM %s: line %u: invalid base64 character 0x%02x",
 						    label, lineno, ch);
 				if (pad)
-					return fail(err, errsz, -EBADMSG,
+					return der_errf(err, errsz, -EBADMSG,
 						    "PEM %s: line %u: data after '=' padding", label,
 						    lineno);
 				acc = (acc << 6) | (uint32_t)v;
@@ -165,11 +150,11 @@ pem_decode_first(const char *text, size_t text_len, const char *label, uint8_t *
 			/* a full group: 4 symbols, of which pad are '=' */
 			acc <<= 6 * pad;
 			if ((pad == 1 && (acc & 0xff)) || (pad == 2 && (acc & 0xffff)))
-				return fail(err, errsz, -EBADMSG,
+				return der_errf(err, errsz, -EBADMSG,
 					    "PEM %s: line %u: non-canonical base64 padding", label,
 					    lineno);
 			if (cap - n < 3 - pad)
-				return fail(err, errsz, -ENOSPC,
+				return der_errf(err, errsz, -ENOSPC,
 					    "PEM %s: decoded data exceeds %zu bytes", label, cap);
 			out[n++] = (uint8_t)(acc >> 16);
 			if (pad < 2)
@@ -183,6 +168,6 @@ pem_decode_first(const char *text, size_t text_len, const char *label, uint8_t *
 		}
 	}
 	if (in)
-		return fail(err, errsz, -EBADMSG, "PEM %s: no '-----END %s-----' line", label, label);
-	return fail(err, errsz, -ENOENT, "PEM: no '-----BEGIN %s-----' block", label);
+		return der_errf(err, errsz, -EBADMSG, "PEM %s: no '-----END %s-----' line", label, label);
+	return der_errf(err, errsz, -ENOENT, "PEM: no '-----BEGIN %s-----' block", label);
 }

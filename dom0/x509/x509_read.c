@@ -22,22 +22,6 @@ enum {
 	EXT_AKI = 1 << 5,
 };
 
-static int
-fail(char *err, size_t errsz, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t errsz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* der_fail with a chosen return code (for "well-formed but refused"). */
 #define REFUSE(r, off, ...) (der_fail((r), (off), __VA_ARGS__), -ENOTSUP)
@@ -500,9 +484,9 @@ x509_cert_parse(const uint8_t *der, size_t len, struct x509_cert *c, char *err, 
 	if (err && errsz)
 		err[0] = '\0';
 	if (!der || len == 0)
-		return fail(err, errsz, -EBADMSG, "certificate: empty input");
+		return der_errf(err, errsz, -EBADMSG, "certificate: empty input");
 	if (len > X509_DER_MAX)
-		return fail(err, errsz, -EBADMSG, "certificate: %zu bytes exceeds the %d-byte limit",
+		return der_errf(err, errsz, -EBADMSG, "certificate: %zu bytes exceeds the %d-byte limit",
 			    len, X509_DER_MAX);
 	der_reader_init(&top, der, len, "certificate", err, errsz);
 	if ((rc = der_check(&top, DER_MAX_DEPTH)) < 0)
@@ -603,20 +587,20 @@ x509_cert_verify(const struct x509_cert *c, const uint8_t pub[SIGNER_PUB_LEN], c
 	uint8_t hash[32];
 
 	if (c->sig_alg != X509_SIG_ECDSA_SHA256)
-		return fail(err, errsz, -ENOTSUP,
+		return der_errf(err, errsz, -ENOTSUP,
 			    "certificate '%s': signature algorithm %s not supported (only "
 			    "ecdsa-with-SHA256)",
 			    c->subject_cn, c->sig_alg_oid);
 	if (!c->sig_raw_ok)
-		return fail(err, errsz, -EBADMSG,
+		return der_errf(err, errsz, -EBADMSG,
 			    "certificate '%s': ECDSA signature values too long for P-256",
 			    c->subject_cn);
 	if (!x509_p256_point_valid(pub))
-		return fail(err, errsz, -EINVAL, "certificate '%s': issuer key is not a P-256 point",
+		return der_errf(err, errsz, -EINVAL, "certificate '%s': issuer key is not a P-256 point",
 			    c->subject_cn);
 	x509_der_sha256(c->tbs.p, c->tbs.len, hash);
 	if (x509_ecdsa_p256_verify(pub, hash, c->sig_raw) < 0)
-		return fail(err, errsz, -EBADMSG,
+		return der_errf(err, errsz, -EBADMSG,
 			    "certificate '%s': signature does not verify with the issuer's key",
 			    c->subject_cn);
 	return 0;
@@ -628,19 +612,19 @@ x509_cert_check_issued_by(const struct x509_cert *c, const struct x509_cert *iss
 {
 	if (c->issuer_dn.len != issuer->subject_dn.len ||
 	    memcmp(c->issuer_dn.p, issuer->subject_dn.p, c->issuer_dn.len) != 0)
-		return fail(err, errsz, -EBADMSG,
+		return der_errf(err, errsz, -EBADMSG,
 			    "certificate '%s': issuer name does not match the subject of '%s'",
 			    c->subject_cn, issuer->subject_cn);
 	if (!issuer->has_basic_constraints || !issuer->ca)
-		return fail(err, errsz, -EBADMSG, "certificate '%s': issuer '%s' is not a CA",
+		return der_errf(err, errsz, -EBADMSG, "certificate '%s': issuer '%s' is not a CA",
 			    c->subject_cn, issuer->subject_cn);
 	if (issuer->has_key_usage && !(issuer->key_usage & X509_KU_KEY_CERT_SIGN))
-		return fail(err, errsz, -EBADMSG,
+		return der_errf(err, errsz, -EBADMSG,
 			    "certificate '%s': issuer '%s' key usage lacks keyCertSign",
 			    c->subject_cn, issuer->subject_cn);
 	if (c->aki.len && issuer->ski.len &&
 	    (c->aki.len != issuer->ski.len || memcmp(c->aki.p, issuer->ski.p, c->aki.len) != 0))
-		return fail(err, errsz, -EBADMSG,
+		return der_errf(err, errsz, -EBADMSG,
 			    "certificate '%s': authority key identifier does not match '%s'",
 			    c->subject_cn, issuer->subject_cn);
 	return x509_cert_verify(c, issuer->pub, err, errsz);
@@ -650,9 +634,9 @@ int
 x509_cert_check_time(const struct x509_cert *c, time_t now, char *err, size_t errsz)
 {
 	if (now < c->not_before)
-		return fail(err, errsz, -EKEYEXPIRED, "certificate '%s': not valid yet",
+		return der_errf(err, errsz, -EKEYEXPIRED, "certificate '%s': not valid yet",
 			    c->subject_cn);
 	if (now > c->not_after)
-		return fail(err, errsz, -EKEYEXPIRED, "certificate '%s': expired", c->subject_cn);
+		return der_errf(err, errsz, -EKEYEXPIRED, "certificate '%s': expired", c->subject_cn);
 	return 0;
 }

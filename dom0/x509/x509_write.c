@@ -14,22 +14,6 @@
 #include "x509_oid.h"
 #include "x509_read.h"
 
-static int
-fail(char *err, size_t errsz, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t errsz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* ---- parameter checks ---------------------------------------------------- */
 
@@ -40,17 +24,17 @@ check_attr(const char *what, const char *attr, const char *v, bool printable, ch
 	size_t n = strlen(v);
 
 	if (n == 0 || n > X509_NAME_ATTR_MAX)
-		return fail(err, errsz, -EINVAL, "%s: %s must be 1..%d bytes, not %zu", what, attr,
+		return der_errf(err, errsz, -EINVAL, "%s: %s must be 1..%d bytes, not %zu", what, attr,
 			    X509_NAME_ATTR_MAX, n);
 	if (printable ? !der_printable_valid((const uint8_t *)v, n)
 		      : !der_utf8_valid((const uint8_t *)v, n))
-		return fail(err, errsz, -EINVAL, "%s: %s is not a valid %s", what, attr,
+		return der_errf(err, errsz, -EINVAL, "%s: %s is not a valid %s", what, attr,
 			    printable ? "PrintableString" : "UTF-8 string");
 	/* the reader refuses control characters in names: never write them
 	 * (found by fuzz_x509_write) */
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return fail(err, errsz, -EINVAL, "%s: %s has a control character at "
+			return der_errf(err, errsz, -EINVAL, "%s: %s has a control character at "
 				    "offset %zu", what, attr, i);
 	return 0;
 }
@@ -61,7 +45,7 @@ check_name(const char *what, const struct x509_name *n, char *err, size_t errsz)
 	int rc;
 
 	if (!n->cn)
-		return fail(err, errsz, -EINVAL, "%s: CN is missing", what);
+		return der_errf(err, errsz, -EINVAL, "%s: CN is missing", what);
 	if ((rc = check_attr(what, "CN", n->cn, false, err, errsz)) < 0 ||
 	    (n->o && (rc = check_attr(what, "O", n->o, false, err, errsz)) < 0) ||
 	    (n->ou && (rc = check_attr(what, "OU", n->ou, false, err, errsz)) < 0) ||
@@ -92,13 +76,13 @@ static int
 check_dns(const char *what, const char *const *dns, size_t n, char *err, size_t errsz)
 {
 	if (n > X509_DNS_MAX)
-		return fail(err, errsz, -EINVAL, "%s: %zu DNS names, at most %d", what, n,
+		return der_errf(err, errsz, -EINVAL, "%s: %zu DNS names, at most %d", what, n,
 			    X509_DNS_MAX);
 	if (n && !dns)
-		return fail(err, errsz, -EINVAL, "%s: DNS name list missing", what);
+		return der_errf(err, errsz, -EINVAL, "%s: DNS name list missing", what);
 	for (size_t i = 0; i < n; i++)
 		if (!dns[i] || !dns_name_ok(dns[i]))
-			return fail(err, errsz, -EINVAL,
+			return der_errf(err, errsz, -EINVAL,
 				    "%s: DNS name %zu is empty, too long or has a character outside "
 				    "letters, digits and '-._*'",
 				    what, i + 1);
@@ -272,10 +256,10 @@ put_signature(struct der_writer *w, size_t tbs_start, struct signer *s, const ch
 	br_sha256_out(&h, hash);
 	rc = s->sign(s, hash, sig);
 	if (rc < 0)
-		return fail(err, errsz, rc, "%s: signer failed: %s", what, strerror(-rc));
+		return der_errf(err, errsz, rc, "%s: signer failed: %s", what, strerror(-rc));
 	if (!memcmp(sig, zero32, 32) || !memcmp(sig + 32, zero32, 32) ||
 	    x509_ecdsa_p256_verify(s->pub, hash, sig) < 0)
-		return fail(err, errsz, -EIO,
+		return der_errf(err, errsz, -EIO,
 			    "%s: the signer's signature does not verify with its public key", what);
 	put_sig_alg(w);
 	der_begin(w, DER_BIT_STRING);
@@ -294,10 +278,10 @@ finish(struct der_writer *w, const char *what, size_t *out_len, char *err, size_
 	int rc = der_writer_finish(w, out_len);
 
 	if (rc == -ENOSPC)
-		return fail(err, errsz, rc, "%s: output buffer of %zu bytes is too small", what,
+		return der_errf(err, errsz, rc, "%s: output buffer of %zu bytes is too small", what,
 			    w->cap);
 	if (rc < 0)
-		return fail(err, errsz, rc, "%s: DER encoding failed (%s)", what, strerror(-rc));
+		return der_errf(err, errsz, rc, "%s: DER encoding failed (%s)", what, strerror(-rc));
 	return 0;
 }
 
@@ -316,33 +300,33 @@ x509_cert_write(const struct x509_cert_params *p, struct signer *issuer_signer, 
 	if (err && errsz)
 		err[0] = '\0';
 	if (!issuer_signer || !issuer_signer->sign)
-		return fail(err, errsz, -EINVAL, "%s: no signer", what);
+		return der_errf(err, errsz, -EINVAL, "%s: no signer", what);
 	if (!p->subject_pub || !x509_p256_point_valid(p->subject_pub))
-		return fail(err, errsz, -EINVAL, "%s: subject key is not a P-256 point", what);
+		return der_errf(err, errsz, -EINVAL, "%s: subject key is not a P-256 point", what);
 	if (!x509_p256_point_valid(issuer_signer->pub))
-		return fail(err, errsz, -EINVAL, "%s: signer key is not a P-256 point", what);
+		return der_errf(err, errsz, -EINVAL, "%s: signer key is not a P-256 point", what);
 	if (self && memcmp(p->subject_pub, issuer_signer->pub, SIGNER_PUB_LEN) != 0)
-		return fail(err, errsz, -EINVAL,
+		return der_errf(err, errsz, -EINVAL,
 			    "%s: self-signed, but the subject key is not the signer's key", what);
 	if (p->issuer && p->issuer_dn)
-		return fail(err, errsz, -EINVAL, "%s: give an issuer name or an issuer DN, not both",
+		return der_errf(err, errsz, -EINVAL, "%s: give an issuer name or an issuer DN, not both",
 			    what);
 	if ((rc = check_name("certificate subject", &p->subject, err, errsz)) < 0 ||
 	    (p->issuer && (rc = check_name("certificate issuer", p->issuer, err, errsz)) < 0) ||
 	    (rc = check_dns(what, p->dns, p->n_dns, err, errsz)) < 0)
 		return rc;
 	if (p->issuer_dn && (p->issuer_dn_len < 2 || p->issuer_dn[0] != DER_SEQUENCE))
-		return fail(err, errsz, -EINVAL, "%s: issuer DN is not an encoded Name", what);
+		return der_errf(err, errsz, -EINVAL, "%s: issuer DN is not an encoded Name", what);
 	if (p->not_after < p->not_before)
-		return fail(err, errsz, -EINVAL, "%s: notAfter is before notBefore", what);
+		return der_errf(err, errsz, -EINVAL, "%s: notAfter is before notBefore", what);
 	if ((int64_t)p->not_before < DER_TIME_MIN || (int64_t)p->not_after > DER_TIME_MAX)
-		return fail(err, errsz, -EINVAL, "%s: validity outside the years 0..9999", what);
+		return der_errf(err, errsz, -EINVAL, "%s: validity outside the years 0..9999", what);
 	if (p->path_len > 255 || (p->path_len >= 0 && !p->ca))
-		return fail(err, errsz, -EINVAL, "%s: pathLen needs cA and must be <= 255", what);
+		return der_errf(err, errsz, -EINVAL, "%s: pathLen needs cA and must be <= 255", what);
 	if (p->ext_key_usage & ~(X509_EKU_SERVER_AUTH | X509_EKU_CLIENT_AUTH | X509_EKU_OCSP_SIGNING))
-		return fail(err, errsz, -EINVAL, "%s: unknown ExtKeyUsage bits", what);
+		return der_errf(err, errsz, -EINVAL, "%s: unknown ExtKeyUsage bits", what);
 	if (p->key_usage & ~0x1ffu)
-		return fail(err, errsz, -EINVAL, "%s: unknown KeyUsage bits", what);
+		return der_errf(err, errsz, -EINVAL, "%s: unknown KeyUsage bits", what);
 
 	der_writer_init(&w, out, cap);
 	der_begin(&w, DER_SEQUENCE);           /* Certificate */
@@ -411,7 +395,7 @@ x509_device_cert_write(const char *cn, time_t now, const uint8_t serial[X509_SER
 	};
 
 	if ((int64_t)now < DER_TIME_MIN + 86400 || (int64_t)now > DER_TIME_MAX)
-		return fail(err, errsz, -EINVAL, "device certificate: time outside the years 0..9999");
+		return der_errf(err, errsz, -EINVAL, "device certificate: time outside the years 0..9999");
 	p.not_before = now - 86400;  /* backdated a day, as EVE does */
 	p.not_after = x509_add_years(p.not_before, 20);
 	memcpy(p.serial, serial, X509_SERIAL_LEN);
@@ -453,11 +437,11 @@ x509_csr_write(const struct x509_name *subject, const char *const *dns, size_t n
 	if (err && errsz)
 		err[0] = '\0';
 	if (!s || !s->sign)
-		return fail(err, errsz, -EINVAL, "%s: no signer", what);
+		return der_errf(err, errsz, -EINVAL, "%s: no signer", what);
 	if (!x509_p256_point_valid(s->pub))
-		return fail(err, errsz, -EINVAL, "%s: signer key is not a P-256 point", what);
+		return der_errf(err, errsz, -EINVAL, "%s: signer key is not a P-256 point", what);
 	if (!subject)
-		return fail(err, errsz, -EINVAL, "%s: no subject", what);
+		return der_errf(err, errsz, -EINVAL, "%s: no subject", what);
 	if ((rc = check_name("certificate request subject", subject, err, errsz)) < 0 ||
 	    (rc = check_dns(what, dns, n_dns, err, errsz)) < 0)
 		return rc;
