@@ -630,6 +630,31 @@ static void mark_present(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 }
 
 /* An integer of type @t from a JSON number or a string holding one. */
+/* Stores an integer already range-checked for type t into its field. */
+static void
+put_int(ProtobufCType t, void *dst, int64_t i, uint64_t u)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		*(int32_t *)dst = (int32_t)i;
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		*(uint32_t *)dst = (uint32_t)u;
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		*(int64_t *)dst = i;
+		break;
+	default:
+		*(uint64_t *)dst = u;
+		break;
+	}
+}
+
 static int pj_integer(struct pj *c, ProtobufCType t, const struct json_value *v, void *dst)
 {
 	char what[100];
@@ -652,25 +677,7 @@ static int pj_integer(struct pj *c, ProtobufCType t, const struct json_value *v,
 			       type_name(t));
 	if (rc != 0)
 		return pj_fail(c, -EINVAL, "expected an integer, got %s", describe(v, what, sizeof(what)));
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		*(int32_t *)dst = (int32_t)i;
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		*(uint32_t *)dst = (uint32_t)u;
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		*(int64_t *)dst = i;
-		break;
-	default:
-		*(uint64_t *)dst = u;
-		break;
-	}
+	put_int(t, dst, i, u);
 	return 0;
 }
 
@@ -939,25 +946,7 @@ static int pj_map_key(struct pj *c, ProtobufCMessage *entry, const ProtobufCFiel
 			rc = -ERANGE;
 		if (rc != 0)
 			goto bad;
-		switch (kf->type) {
-		case PROTOBUF_C_TYPE_INT32:
-		case PROTOBUF_C_TYPE_SINT32:
-		case PROTOBUF_C_TYPE_SFIXED32:
-			*(int32_t *)slot = (int32_t)i;
-			break;
-		case PROTOBUF_C_TYPE_UINT32:
-		case PROTOBUF_C_TYPE_FIXED32:
-			*(uint32_t *)slot = (uint32_t)u;
-			break;
-		case PROTOBUF_C_TYPE_INT64:
-		case PROTOBUF_C_TYPE_SINT64:
-		case PROTOBUF_C_TYPE_SFIXED64:
-			*(int64_t *)slot = i;
-			break;
-		default:
-			*(uint64_t *)slot = u;
-			break;
-		}
+		put_int(kf->type, slot, i, u);
 	}
 	if (rc == 0)
 		mark_present(entry, kf);
