@@ -36,6 +36,17 @@ enum ipc_type {
 	IPC_SIGN_REQ,    /* role -> parent -> identity: struct ipc_sign_req */
 	IPC_SIGN_REP,    /* identity -> parent -> role: struct ipc_sign_rep */
 	IPC_IDENTITY,    /* identity -> parent -> evc: struct ipc_identity */
+	IPC_APPS_PLAN,   /* evc -> parent -> apps: memfd holding a struct app_plan
+			  * (appplan.h); the parent keeps the last one for a
+			  * restarted apps role */
+	IPC_APPS_STATUS, /* apps -> parent -> evc: memfd holding a struct apps_status
+			  * (appstatus.h); kept for a restarted evc role */
+	IPC_APPS_METRICS,/* apps -> parent -> evc: struct apps_metrics */
+	IPC_DL_REQ,      /* apps -> parent -> download: struct ipc_dl_req */
+	IPC_DL_CANCEL,   /* apps -> parent -> download: struct ipc_dl_id; stop, delete
+			  * the file (also: "verified, forget it") */
+	IPC_DL_STATUS,   /* download -> parent -> apps: struct ipc_dl_status; with
+			  * DL_DONE comes an O_RDONLY fd of the finished file */
 };
 
 enum role_id {
@@ -80,6 +91,37 @@ struct ipc_identity {
 };
 #define IPC_IDENTITY_FIXED offsetof(struct ipc_identity, cert)
 
+/* Downloads (apps -> download -> apps).  id names the download and its
+ * file in the download folder: 1..63 of [A-Za-z0-9._-], not starting with
+ * '.'; the apps role uses the content tree uuid ("UUID", "UUID.signer",
+ * "UUID.inter"). */
+#define IPC_DL_ID 64
+#define IPC_DL_URL 1024
+#define IPC_DL_CERTS 8192
+#define IPC_DL_ERR 256
+
+struct ipc_dl_id {
+	char id[IPC_DL_ID];
+};
+
+struct ipc_dl_req {
+	char id[IPC_DL_ID];
+	char url[IPC_DL_URL];          /* http:// or https:// */
+	uint64_t max_size;             /* refused (and stopped) beyond this; 0 = no limit */
+	uint32_t cert_len;             /* extra trust anchors (dsCertPEM), PEM; 0 = device roots */
+	char cert_pem[IPC_DL_CERTS];
+};
+
+enum dl_state { DL_QUEUED, DL_RUNNING, DL_DONE, DL_FAILED };
+
+struct ipc_dl_status {
+	char id[IPC_DL_ID];
+	uint32_t state;                /* enum dl_state */
+	int32_t rc;                    /* DL_FAILED (or a retried error in DL_RUNNING): -errno */
+	uint64_t done, total;          /* bytes; total 0 = unknown yet */
+	char err[IPC_DL_ERR];          /* the last error, naming the URL and the reason */
+};
+
 struct eved_opts {
 	const char *config_dir;     /* /config */
 	const char *persist_dir;    /* /persist */
@@ -93,6 +135,10 @@ struct eved_opts {
 	int ready_fd;               /* written "ready\n" once every role is up; -1 none */
 	unsigned evc_interval_ms;   /* controller polling default (config, metrics); 0: 60 s */
 	const char *tcti;           /* TPM access (tpm2-tss TCTI); NULL: /dev/tpmrm0 if present */
+	const char *run_dir;        /* runtime state (QMP sockets, pid files): /run/edgevisor */
+	const char *board_io;       /* the board's I/O model (board/<board>/io.json); NULL: none */
+	const char *hv;             /* "xen", "kvm" or NULL (auto) */
+	unsigned dl_max_parallel;   /* concurrent downloads; 0: 2 */
 	const char *role;           /* set in a role process */
 	char *const *argv;          /* for re-exec of the roles */
 };
@@ -144,6 +190,12 @@ int identity_init(struct role_ctx *ctx);
 int identity_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
 void identity_fini(struct role_ctx *ctx);
 int identity_print_csr(const struct eved_opts *o);
+int download_init(struct role_ctx *ctx);
+int download_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
+void download_fini(struct role_ctx *ctx);
+int apps_init(struct role_ctx *ctx);
+int apps_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
+void apps_fini(struct role_ctx *ctx);
 
 extern const struct role_desc eved_roles[ROLE_COUNT];
 extern const struct ipc_proto eved_proto_to_parent; /* what a role may send */
