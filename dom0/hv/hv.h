@@ -30,12 +30,12 @@
 #ifndef EV_HV_H
 #define EV_HV_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define HV_ERR 256
+#define HV_PATH 512            /* every path in a spec */
 #define HV_MAX_DISKS 8
 #define HV_MAX_NICS 4
 #define HV_MAX_PCI 8
@@ -46,7 +46,7 @@ enum hv_virt { HV_VIRT_PV, HV_VIRT_PVH, HV_VIRT_HVM };
 enum hv_disk_format { HV_DISK_RAW, HV_DISK_QCOW2 };
 
 struct hv_disk {
-	char path[PATH_MAX];
+	char path[HV_PATH];
 	uint32_t format;               /* enum hv_disk_format */
 	bool readonly;
 	bool cdrom;
@@ -67,8 +67,8 @@ struct hv_domain_spec {
 	uint32_t virt;                 /* enum hv_virt */
 	uint32_t vcpus;
 	uint32_t memory_kib, maxmem_kib;
-	char kernel[PATH_MAX];         /* "" = boot from the first disk */
-	char ramdisk[PATH_MAX];
+	char kernel[HV_PATH];         /* "" = boot from the first disk */
+	char ramdisk[HV_PATH];
 	char extraargs[512];
 	bool uefi;
 	uint32_t n_disks;
@@ -84,7 +84,7 @@ struct hv_domain_spec {
 	bool vnc;
 	uint32_t vnc_display;          /* kvm: TCP 127.0.0.1:5900+N when vnc_tcp, else unix socket */
 	bool vnc_tcp;
-	char run_dir[PATH_MAX];        /* per-domain runtime folder (created by the caller, 0700) */
+	char run_dir[HV_PATH];        /* per-domain runtime folder (created by the caller, 0700) */
 };
 
 enum hv_dstate { HV_ABSENT, HV_RUNNING, HV_PAUSED, HV_SHUTDOWN, HV_CRASHED };
@@ -96,7 +96,7 @@ struct hv_domain_info {
 	int64_t boot_time;             /* unix seconds */
 	uint64_t cpu_ns;
 	uint32_t mem_used_mib;
-	char console_log[PATH_MAX];    /* the guest's first serial port, as a file */
+	char console_log[HV_PATH];    /* the guest's first serial port, as a file */
 	char vnc[128];                 /* "unix:PATH" or "127.0.0.1:5901"; "" = none */
 };
 
