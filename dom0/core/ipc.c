@@ -1,7 +1,12 @@
 /* ipc: typed, bounded messages over SEQPACKET socketpairs.  See ipc.h. */
 #include "ipc.h"
+#include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -194,4 +199,70 @@ out:
 	for (int i = 0; i < nfd; i++)
 		close(fds[i]);
 	return rc;
+}
+
+/* ---- sealed memfd blobs ---- */
+
+#define IPC_BLOB_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+int
+ipc_blob_make(const char *name, const void *data, size_t len, int *out)
+{
+	int fd, rc;
+
+	*out = -1;
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	rc = fdio_write_all(fd, data, len);
+	if (rc < 0)
+		goto out;
+	if (fcntl(fd, F_ADD_SEALS, IPC_BLOB_SEALS) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	*out = fd;
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+ipc_blob_read(int fd, size_t max, void **data, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int seals, rc;
+
+	*data = NULL;
+	*len = 0;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & IPC_BLOB_SEALS) != IPC_BLOB_SEALS)
+		return -EPERM;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? -errno : -EIO;
+			free(buf);
+			return rc;
+		}
+		got += (size_t)r;
+	}
+	*data = buf;
+	*len = got;
+	return 0;
 }

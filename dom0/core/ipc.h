@@ -87,4 +87,16 @@ int ipc_recv(int sock, const struct ipc_proto *p, struct ipc_msg *msg, void *buf
 int ipc_validate(const struct ipc_proto *p, const struct ipc_hdr *h, size_t datagram_len,
 		 int has_fd, char err[IPC_ERR_MAX]);
 
+/*
+ * Bulk data between roles: a sealed memfd.  ipc_blob_make copies len bytes
+ * into a new memfd and seals it (no write, grow, shrink, or further seals),
+ * so a receiver reads exactly what was sent, however many times it is
+ * passed on.  ipc_blob_read refuses an fd that is not such a sealed memfd
+ * (-EPERM) or is larger than max (-EFBIG), and reads it from offset 0 with
+ * pread (the file offset is shared by every holder of the fd) into a
+ * malloc'd buffer (the caller's, free()).  Both return 0 or -errno.
+ */
+int ipc_blob_make(const char *name, const void *data, size_t len, int *fd);
+int ipc_blob_read(int fd, size_t max, void **data, size_t *len);
+
 #endif

@@ -198,6 +198,16 @@ int apps_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
 void apps_fini(struct role_ctx *ctx);
 
 extern const struct role_desc eved_roles[ROLE_COUNT];
+
+/* A message the supervisor relays from one role to another (roles.c). */
+struct eved_route {
+	uint16_t type;
+	int from, to;               /* enum role_id */
+	bool keep;                  /* keep the last; resend when `to` restarts */
+};
+extern const struct eved_route eved_routes[];
+extern const size_t eved_nroutes;
+const struct eved_route *eved_route_find(uint16_t type);
 extern const struct ipc_proto eved_proto_to_parent; /* what a role may send */
 extern const struct ipc_proto eved_proto_to_role;   /* what the parent may send */
 

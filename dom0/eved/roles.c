@@ -5,6 +5,8 @@
  */
 #include "eved.h"
 
+#include "appstatus.h"
+
 #include <string.h>
 
 const struct role_desc eved_roles[ROLE_COUNT] = {
@@ -27,6 +29,16 @@ static const struct ipc_type_desc to_parent_types[] = {
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),
 	  IPC_FD_NEVER },
 	{ IPC_IDENTITY, "IDENTITY", IPC_IDENTITY_FIXED, sizeof(struct ipc_identity), IPC_FD_NEVER },
+	{ IPC_APPS_PLAN, "APPS_PLAN", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
+	{ IPC_APPS_STATUS, "APPS_STATUS", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
+	{ IPC_APPS_METRICS, "APPS_METRICS", offsetof(struct apps_metrics, m),
+	  sizeof(struct apps_metrics), IPC_FD_NEVER },
+	{ IPC_DL_REQ, "DL_REQ", offsetof(struct ipc_dl_req, cert_pem), sizeof(struct ipc_dl_req),
+	  IPC_FD_NEVER },
+	{ IPC_DL_CANCEL, "DL_CANCEL", sizeof(struct ipc_dl_id), sizeof(struct ipc_dl_id),
+	  IPC_FD_NEVER },
+	{ IPC_DL_STATUS, "DL_STATUS", sizeof(struct ipc_dl_status), sizeof(struct ipc_dl_status),
+	  IPC_FD_OPTIONAL },
 };
 static const struct ipc_type_desc to_role_types[] = {
 	{ IPC_PING, "PING", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_NEVER },
@@ -37,6 +49,16 @@ static const struct ipc_type_desc to_role_types[] = {
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),
 	  IPC_FD_NEVER },
 	{ IPC_IDENTITY, "IDENTITY", IPC_IDENTITY_FIXED, sizeof(struct ipc_identity), IPC_FD_NEVER },
+	{ IPC_APPS_PLAN, "APPS_PLAN", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
+	{ IPC_APPS_STATUS, "APPS_STATUS", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
+	{ IPC_APPS_METRICS, "APPS_METRICS", offsetof(struct apps_metrics, m),
+	  sizeof(struct apps_metrics), IPC_FD_NEVER },
+	{ IPC_DL_REQ, "DL_REQ", offsetof(struct ipc_dl_req, cert_pem), sizeof(struct ipc_dl_req),
+	  IPC_FD_NEVER },
+	{ IPC_DL_CANCEL, "DL_CANCEL", sizeof(struct ipc_dl_id), sizeof(struct ipc_dl_id),
+	  IPC_FD_NEVER },
+	{ IPC_DL_STATUS, "DL_STATUS", sizeof(struct ipc_dl_status), sizeof(struct ipc_dl_status),
+	  IPC_FD_OPTIONAL },
 };
 const struct ipc_proto eved_proto_to_parent = {
 	"role->supervisor", to_parent_types, sizeof(to_parent_types) / sizeof(to_parent_types[0])
@@ -44,6 +66,28 @@ const struct ipc_proto eved_proto_to_parent = {
 const struct ipc_proto eved_proto_to_role = {
 	"supervisor->role", to_role_types, sizeof(to_role_types) / sizeof(to_role_types[0])
 };
+
+/* Messages the supervisor passes from one role to another as they are
+ * (with their fd); `keep`: the last one is kept and given again to the
+ * destination whenever it (re)starts. */
+const struct eved_route eved_routes[] = {
+	{ IPC_APPS_PLAN, ROLE_EVC, ROLE_APPS, true },
+	{ IPC_APPS_STATUS, ROLE_APPS, ROLE_EVC, true },
+	{ IPC_APPS_METRICS, ROLE_APPS, ROLE_EVC, false },
+	{ IPC_DL_REQ, ROLE_APPS, ROLE_DOWNLOAD, false },
+	{ IPC_DL_CANCEL, ROLE_APPS, ROLE_DOWNLOAD, false },
+	{ IPC_DL_STATUS, ROLE_DOWNLOAD, ROLE_APPS, false },
+};
+const size_t eved_nroutes = sizeof(eved_routes) / sizeof(eved_routes[0]);
+
+const struct eved_route *
+eved_route_find(uint16_t type)
+{
+	for (size_t i = 0; i < eved_nroutes; i++)
+		if (eved_routes[i].type == type)
+			return &eved_routes[i];
+	return NULL;
+}
 
 const struct role_desc *
 eved_role_find(const char *name)

@@ -68,6 +68,12 @@ struct supervisor {
 	struct ipc_identity identity;  /* the identity role's last IPC_IDENTITY */
 	size_t identity_len;           /* 0: none yet */
 	uint64_t logs_dropped;         /* entries evc could not take (busy) */
+	struct kept_msg {              /* per eved_routes[] entry with keep */
+		bool have;
+		uint8_t data[64];
+		size_t len;
+		int fd;                /* ours (a dup); -1 none */
+	} kept[16];
 };
 
 /* Which role may have which key sign (enum ipc_key bits). */
@@ -194,6 +200,8 @@ child_close_sock(struct child *c)
 			break;
 		if (rc == 0 && m.type == IPC_LOG)
 			relay_role_log(c, &m);
+		if (rc == 0 && m.fd >= 0)
+			close(m.fd);
 	}
 	evloop_del_fd(&sup_of(c)->loop, c->sock);
 	close(c->sock);
@@ -449,6 +457,64 @@ take_identity(struct supervisor *s, const struct ipc_msg *m)
 	return 0;
 }
 
+/* ---- relayed messages (eved_routes[]) ---- */
+
+static int
+send_fd_to(struct child *c, uint16_t type, const void *data, size_t len, int fd)
+{
+	char err[IPC_ERR_MAX];
+	int rc;
+
+	if (c->sock < 0 || (c->state != CH_UP && c->state != CH_STARTING))
+		return -EPIPE;
+	rc = ipc_send(c->sock, &eved_proto_to_role, type, data, len, fd, err);
+	if (rc < 0)
+		log_warn("%s: %s", c->rd->name, err);
+	return rc;
+}
+
+/* Passes m on to its route's destination (dropped while that role is down:
+ * the kept ones are given again when it says HELLO; the others are
+ * re-asked by their sender).  -EPERM: c may not send it. */
+static int
+relay_route(struct supervisor *s, struct child *c, const struct ipc_msg *m)
+{
+	const struct eved_route *r = eved_route_find(m->type);
+	size_t idx;
+
+	if (!r || r->from != (int)c->rd->id) {
+		log_err("%s sent %s, which it may not send; killing it", c->rd->name,
+			ipc_type_find(&eved_proto_to_parent, m->type)->name);
+		return -EPERM;
+	}
+	idx = (size_t)(r - eved_routes);
+	if (r->keep && idx < sizeof(s->kept) / sizeof(s->kept[0]) &&
+	    m->len <= sizeof(s->kept[0].data)) {
+		struct kept_msg *k = &s->kept[idx];
+
+		if (k->have && k->fd >= 0)
+			close(k->fd);
+		k->have = true;
+		memcpy(k->data, m->data, m->len);
+		k->len = m->len;
+		k->fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 3) : -1;
+	}
+	send_fd_to(&s->child[r->to], m->type, m->data, m->len, m->fd);
+	return 0;
+}
+
+/* A role said HELLO: give it what was kept for it. */
+static void
+resend_kept(struct supervisor *s, struct child *c)
+{
+	for (size_t i = 0; i < eved_nroutes && i < sizeof(s->kept) / sizeof(s->kept[0]); i++) {
+		const struct kept_msg *k = &s->kept[i];
+
+		if (k->have && eved_routes[i].to == (int)c->rd->id)
+			send_fd_to(c, eved_routes[i].type, k->data, k->len, k->fd);
+	}
+}
+
 /* ---- event sources ---- */
 
 static void
@@ -488,6 +554,7 @@ on_child_sock(struct evloop *l, int fd, short revents, void *arg)
 			child_event(c, EV_HELLO);
 			if (c->rd->id == ROLE_EVC && c->sup->identity_len)
 				send_to(c, IPC_IDENTITY, &c->sup->identity, c->sup->identity_len);
+			resend_kept(c->sup, c);
 			break;
 		case IPC_PONG:
 			c->last_pong_ms = evloop_now_ms();
@@ -512,6 +579,15 @@ on_child_sock(struct evloop *l, int fd, short revents, void *arg)
 			if (m.type == IPC_SIGN_REP)
 				relay_sign_rep(c->sup, &m);
 			else if (take_identity(c->sup, &m) < 0) {
+				child_event(c, EV_FAULT);
+				return;
+			}
+			break;
+		default:
+			rc = relay_route(c->sup, c, &m);
+			if (m.fd >= 0)
+				close(m.fd);
+			if (rc < 0) {
 				child_event(c, EV_FAULT);
 				return;
 			}

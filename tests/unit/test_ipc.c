@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -265,6 +266,39 @@ test_peer_closed(void **state)
 	close(s[1]);
 }
 
+/* A blob is sealed: nobody can change it after it was made, and a plain
+ * fd (not a sealed memfd) is refused by the reader. */
+static void
+test_blob_sealed(void **state)
+{
+	static const char text[] = "the plan";
+	char path[] = "/tmp/ev-ipc-blob-XXXXXX";
+	void *data;
+	size_t len;
+	int fd, plain;
+
+	(void)state;
+	assert_int_equal(ipc_blob_make("t", text, sizeof(text), &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), -1);         /* F_SEAL_WRITE */
+	assert_int_equal(ftruncate(fd, 1), -1);          /* F_SEAL_SHRINK */
+	assert_int_equal(lseek(fd, 5, SEEK_SET), 5);     /* the offset does not matter */
+	assert_int_equal(ipc_blob_read(fd, 1024, &data, &len), 0);
+	assert_int_equal(len, sizeof(text));
+	assert_memory_equal(data, text, sizeof(text));
+	free(data);
+	assert_int_equal(ipc_blob_read(fd, 4, &data, &len), -EFBIG);
+	close(fd);
+
+	plain = mkstemp(path);
+	assert_true(plain >= 0);
+	unlink(path);
+	assert_int_equal(write(plain, text, sizeof(text)), (ssize_t)sizeof(text));
+	assert_int_equal(ipc_blob_read(plain, 1024, &data, &len), -EPERM);
+	assert_null(data);
+	close(plain);
+}
+
 int
 main(void)
 {
@@ -277,6 +311,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_unknown_type_and_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_fd_is_closed, setup, teardown),
 		cmocka_unit_test(test_peer_closed),
+		cmocka_unit_test(test_blob_sealed),
 	};
 	return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
 }
