@@ -168,6 +168,10 @@ struct role_ctx {
 
 /* Sends a message to the supervisor; fatal on a broken link. */
 int role_send(struct role_ctx *ctx, uint16_t type, const void *data, size_t len);
+/* The same with an fd passed along (not taken: the caller still closes it);
+ * fd < 0: none.  The message (m->fd) a role's on_msg gets is closed after
+ * on_msg returns: dup it to keep it. */
+int role_send_fd(struct role_ctx *ctx, uint16_t type, const void *data, size_t len, int fd);
 /* Handles one message as the role's loop would (for code that waits for a
  * particular reply, such as the IPC signer). */
 int role_dispatch(struct role_ctx *ctx, const struct ipc_msg *m);

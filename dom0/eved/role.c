@@ -31,12 +31,18 @@ role_log_sink(const struct log_entry *e, void *arg)
 int
 role_send(struct role_ctx *ctx, uint16_t type, const void *data, size_t len)
 {
+	return role_send_fd(ctx, type, data, len, -1);
+}
+
+int
+role_send_fd(struct role_ctx *ctx, uint16_t type, const void *data, size_t len, int fd)
+{
 	char err[IPC_ERR_MAX];
 	int rc;
 
 	if (ctx->sock < 0)
 		return -EPIPE;
-	rc = ipc_send(ctx->sock, &eved_proto_to_parent, type, data, len, -1, err);
+	rc = ipc_send(ctx->sock, &eved_proto_to_parent, type, data, len, fd, err);
 	if (rc == -EBADMSG)
 		fatal("%s", err); /* our own bug: never send what the table forbids */
 	return rc;
