@@ -16,6 +16,8 @@ usage(FILE *f)
 		"            [--ping-interval-ms N] [--stop-timeout-ms N]\n"
 		"            [--backoff-min-ms N] [--backoff-max-ms N] [--backoff-reset-ms N]\n"
 		"            [--ready-fd FD] [--tcti TCTI] [--evc-interval-ms N]\n"
+		"            [--run-dir DIR] [--board IO.json] [--hv xen|kvm]\n"
+		"            [--dl-max-parallel N]\n"
 		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
 		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
@@ -25,6 +27,12 @@ usage(FILE *f)
 		"--evc-interval-ms: how often the device polls its config and sends metrics\n"
 		"until the config says otherwise (timer.config.interval,\n"
 		"timer.metric.interval); default 60000.\n"
+		"--run-dir: runtime state of the guests (QMP sockets, pid files, consoles);\n"
+		"default /run/edgevisor.  A guest outlives eved and is adopted again.\n"
+		"--board: the board's I/O model (board/<board>/io.json): which adapters\n"
+		"(PCI, COM, USB) apps may be given.  Without it none can be.\n"
+		"--hv: the hypervisor backend; default xen in a Xen dom0, else kvm (QEMU).\n"
+		"--dl-max-parallel: concurrent datastore downloads (default 2).\n"
 		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
 }
 
@@ -61,6 +69,10 @@ main(int argc, char **argv)
 		{ "tcti", required_argument, NULL, 'T' },
 		{ "evc-interval-ms", required_argument, NULL, 'I' },
 		{ "role", required_argument, NULL, 'o' },
+		{ "run-dir", required_argument, NULL, 'D' },
+		{ "board", required_argument, NULL, 'W' },
+		{ "hv", required_argument, NULL, 'V' },
+		{ "dl-max-parallel", required_argument, NULL, 'L' },
 		{ "print-csr", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -75,6 +87,8 @@ main(int argc, char **argv)
 		.backoff_max_ms = 30000,
 		.backoff_reset_ms = 10000,
 		.ready_fd = -1,
+		.run_dir = "/run/edgevisor",
+		.dl_max_parallel = 2,
 		.argv = argv,
 	};
 	unsigned fd;
@@ -109,6 +123,16 @@ main(int argc, char **argv)
 		case 'T': o.tcti = optarg; break;
 		case 'I': rc = parse_uint("--evc-interval-ms", optarg, 100, 86400000, &o.evc_interval_ms); break;
 		case 'o': o.role = optarg; break;
+		case 'D': o.run_dir = optarg; break;
+		case 'W': o.board_io = optarg; break;
+		case 'V':
+			if (strcmp(optarg, "xen") != 0 && strcmp(optarg, "kvm") != 0) {
+				fprintf(stderr, "eved: --hv: '%s' is not xen or kvm\n", optarg);
+				rc = -EINVAL;
+			}
+			o.hv = optarg;
+			break;
+		case 'L': rc = parse_uint("--dl-max-parallel", optarg, 1, 16, &o.dl_max_parallel); break;
 		case 'C': print_csr = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
