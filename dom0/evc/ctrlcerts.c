@@ -8,6 +8,7 @@
 
 #include "certstatus.h"
 #include "pem.h"
+#include "x509_chain.h"
 #include "x509_read.h"
 
 #include "certs/certs.pb-c.h"
@@ -19,27 +20,11 @@ ctrlcerts_load_anchors(const char *pem, size_t len, uint8_t *storage, size_t cap
 		       const uint8_t *der[CTRLCERTS_ANCHORS_MAX],
 		       size_t der_len[CTRLCERTS_ANCHORS_MAX], size_t *n, char *err, size_t errsz)
 {
-	const char *p = pem, *end = pem + len;
-	size_t used = 0, dl;
-	int rc;
+	int rc = x509_chain_load_pem(pem, len, storage, cap, der, der_len,
+				     CTRLCERTS_ANCHORS_MAX, n, err, errsz);
 
-	*n = 0;
-	while (p < end && *n < CTRLCERTS_ANCHORS_MAX) {
-		const char *next = strstr(p, "-----END CERTIFICATE-----");
-
-		if (!next)
-			break;
-		next += strlen("-----END CERTIFICATE-----");
-		rc = pem_decode_first(p, (size_t)(next - p), "CERTIFICATE", storage + used,
-				      cap - used, &dl, err, errsz);
-		if (rc < 0)
-			return rc;
-		der[*n] = storage + used;
-		der_len[*n] = dl;
-		used += dl;
-		(*n)++;
-		p = next;
-	}
+	if (rc < 0)
+		return rc;
 	if (*n == 0) {
 		snprintf(err, errsz, "no CERTIFICATE in the root certificate file");
 		return -ENOENT;
@@ -117,10 +102,10 @@ ctrlcerts_verify(const uint8_t *body, size_t len, const uint8_t *const *anchors,
 {
 	static uint8_t der[CTRLCERTS_MAX][X509_DER_MAX];
 	Org__Lfedge__Eve__Certs__ZControllerCert *zc = NULL;
-	struct x509_cert xc[CTRLCERTS_MAX], anchor, *cur;
-	size_t dlen[CTRLCERTS_MAX], n = 0, plen, hops = 0;
+	struct x509_cert xc[CTRLCERTS_MAX];
+	size_t dlen[CTRLCERTS_MAX], n = 0, plen;
 	uint8_t *payload = NULL;
-	char e[AUTH_ERR_MAX];
+	char e[AUTH_ERR_MAX], ce[400];
 	int signing = -1, rc;
 	const ZCert *signing_z = NULL;
 
@@ -168,45 +153,11 @@ ctrlcerts_verify(const uint8_t *body, size_t len, const uint8_t *const *anchors,
 		goto out;
 	}
 	/* walk up from the signing certificate to an anchor */
-	cur = &xc[signing];
-	for (;;) {
-		bool found = false;
-
-		if (x509_cert_check_time(cur, now, e, sizeof(e)) < 0) {
-			snprintf(err, CTRLCERTS_ERR_MAX, "certs: '%.64s': %.200s", cur->subject_cn, e);
-			rc = -EKEYEXPIRED;
-			goto out;
-		}
-		for (size_t a = 0; a < n_anchors; a++) {
-			if (x509_cert_parse(anchors[a], anchors_len[a], &anchor, e, sizeof(e)) < 0)
-				continue;
-			if (x509_cert_check_issued_by(cur, &anchor, e, sizeof(e)) == 0) {
-				if (x509_cert_check_time(&anchor, now, e, sizeof(e)) < 0) {
-					snprintf(err, CTRLCERTS_ERR_MAX, "certs: root '%.64s': %.200s",
-						 anchor.subject_cn, e);
-					rc = -EKEYEXPIRED;
-					goto out;
-				}
-				found = true;
-				break;
-			}
-		}
-		if (found)
-			break;
-		for (size_t i = 0; i < n && !found; i++) {
-			if (&xc[i] == cur)
-				continue;
-			if (x509_cert_check_issued_by(cur, &xc[i], e, sizeof(e)) == 0) {
-				cur = &xc[i];
-				found = true;
-			}
-		}
-		if (!found || ++hops > CTRLCERTS_MAX) {
-			snprintf(err, CTRLCERTS_ERR_MAX, "certs: '%.64s' does not chain to the root "
-				 "certificate in /config", cur->subject_cn);
-			rc = -EKEYREJECTED;
-			goto out;
-		}
+	rc = x509_chain_check(&xc[signing], xc, n, anchors, anchors_len, n_anchors, now, ce,
+			      sizeof(ce));
+	if (rc < 0) {
+		snprintf(err, CTRLCERTS_ERR_MAX, "certs: %s", ce);
+		goto out;
 	}
 	/* the container must be signed by that signing certificate */
 	if ((rc = auth_key_from_cert(&out->keys[0], der[signing], dlen[signing], e)) < 0) {
