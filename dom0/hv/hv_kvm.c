@@ -493,6 +493,27 @@ status_state(const struct hv_qmp_msg *m)
 
 /* ------------------------------------------------------------ runtime */
 
+/* /dev/kvm usable and the CPU has hardware virtualization: some sandboxes
+ * offer a /dev/kvm whose vCPUs QEMU cannot even initialize */
+static bool
+kvm_usable(void)
+{
+	static char buf[1 << 16];
+	FILE *f;
+	bool hw = false;
+
+	if (access("/dev/kvm", R_OK | W_OK) != 0)
+		return false;
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return false;
+	while (!hw && fgets(buf, sizeof buf, f))
+		if (strncmp(buf, "flags", 5) == 0 && (strstr(buf, " vmx") || strstr(buf, " svm")))
+			hw = true;
+	fclose(f);
+	return hw;
+}
+
 static int
 kvm_open(struct hv **out, const struct hv_opts *o, char *err)
 {
@@ -526,7 +547,7 @@ kvm_open(struct hv **out, const struct hv_opts *o, char *err)
 	if (!h)
 		return hv_errf(err, NULL, -ENOMEM, "kvm: out of memory");
 	snprintf(h->qemu, sizeof h->qemu, "%s", q);
-	h->kvm_accel = !(o && o->force_tcg) && access("/dev/kvm", R_OK | W_OK) == 0;
+	h->kvm_accel = !(o && o->force_tcg) && kvm_usable();
 	*out = h;
 	return 0;
 }
