@@ -142,17 +142,29 @@ xen_config(const struct hv_domain_spec *s, libxl_domain_config *cfg, char *err)
 			return hv_errf(err, s, -ENOMEM, "out of memory");
 		cfg->num_disks = (int)s->n_disks;
 	}
+	/* HVM CD-ROMs are emulated IDE secondaries, hdc and hdd; the other
+	 * disks are xvda, xvdb, xvde, ... (xvdc/xvdd would alias hdc/hdd) */
+	uint32_t ncd = 0, next = 0;
+
+	for (uint32_t i = 0; hvm && i < s->n_disks; i++)
+		ncd += s->disks[i].cdrom;
+	if (ncd > 2)
+		return hv_errf(err, s, -E2BIG, "an HVM guest has at most 2 CD-ROMs (hdc, hdd), not %u",
+			       ncd);
+	ncd = 0;
 	for (uint32_t i = 0; i < s->n_disks; i++) {
 		libxl_device_disk *d = &cfg->disks[i];
 		const struct hv_disk *sd = &s->disks[i];
 		char vdev[8];
 
 		libxl_device_disk_init(d);
-		/* HVM CD-ROMs are emulated IDE: hdc, hdd, ...; the rest xvda, xvdb, ... */
-		if (hvm && sd->cdrom)
-			snprintf(vdev, sizeof vdev, "hd%c", 'c' + (int)i);
-		else
-			snprintf(vdev, sizeof vdev, "xvd%c", 'a' + (int)i);
+		if (hvm && sd->cdrom) {
+			snprintf(vdev, sizeof vdev, "hd%c", 'c' + (int)ncd++);
+		} else {
+			if (hvm && (next == 2 || next == 3))
+				next = 4;
+			snprintf(vdev, sizeof vdev, "xvd%c", 'a' + (int)next++);
+		}
 		d->pdev_path = dup_or_null(sd->path, &oom);
 		d->vdev = dup_or_null(vdev, &oom);
 		d->backend = LIBXL_DISK_BACKEND_QDISK;
