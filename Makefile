@@ -40,7 +40,8 @@ CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -O2 -g $(SANFLAGS)
 SRC_INC := $(addprefix -I,$(sort $(wildcard dom0/*/)) controller/)
 CPPFLAGS := $(SRC_INC) -I$(GEN)/proto -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LDLIBS := -lprotobuf-c -lbearssl -lsqlite3 -ltss2-esys -ltss2-tctildr -ltss2-rc -ltss2-mu -lz
+LDLIBS := -lprotobuf-c -lbearssl -lsqlite3 -ltss2-esys -ltss2-tctildr -ltss2-rc -ltss2-mu -lz \
+	-lxenlight -lxentoollog -lyajl
 
 # ---------------------------------------------------------------- packages
 # Every Debian package the build, the tests and `make run` need.
@@ -50,7 +51,8 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	python3 python3-protobuf \
 	libcmocka-dev zlib1g-dev libbearssl-dev libsqlite3-dev \
 	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
-	procps iproute2 openssl ca-certificates tinyproxy curl qemu-utils
+	procps iproute2 openssl ca-certificates tinyproxy curl \
+	libyajl-dev qemu-system-x86 linux-image-amd64 ovmf qemu-utils
 
 .PHONY: deps
 deps:
