@@ -214,7 +214,7 @@ report_app_metric_fill(struct report_app_metric *r, const struct app_metric *m, 
 	r->am.appname = (char *)m->name;
 	r->cpu.total = m->cpu_ns / 1000000000u;
 	r->cpu.total_ns = m->cpu_ns;
-	if (m->boot_time && now >= m->boot_time) {
+	if (m->boot_time > 0 && now >= m->boot_time) {
 		r->up.seconds = now - m->boot_time;
 		r->cpu.uptime = &r->up;
 	}

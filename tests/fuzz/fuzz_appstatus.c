@@ -62,15 +62,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size < sizeof(*s) ? size : sizeof(*s));
 	if (appstatus_check(s, sizeof(*s), err, sizeof(err)) == 0) {
-		for (uint32_t i = 0; i < s->n_apps; i++)
-			roundtrip(report_app_info(&s->apps[i], NULL, DEV, 1, &b, &n), b, n);
-		for (uint32_t i = 0; i < s->n_volumes; i++)
-			roundtrip(report_volume_info(&s->volumes[i], DEV, 1, &b, &n), b, n);
-		for (uint32_t i = 0; i < s->n_contents; i++)
-			roundtrip(report_content_info(&s->contents[i], DEV, 1, &b, &n), b, n);
-		for (uint32_t i = 0; i < s->n_gone; i++)
-			roundtrip(report_gone_info(s->gone[i].ztype, s->gone[i].uuid, DEV, 1, &b, &n),
-				  b, n);
+		int rc;
+
+		for (uint32_t i = 0; i < s->n_apps; i++) {
+			rc = report_app_info(&s->apps[i], NULL, DEV, 1, &b, &n);
+			roundtrip(rc, b, n);
+		}
+		for (uint32_t i = 0; i < s->n_volumes; i++) {
+			rc = report_volume_info(&s->volumes[i], DEV, 1, &b, &n);
+			roundtrip(rc, b, n);
+		}
+		for (uint32_t i = 0; i < s->n_contents; i++) {
+			rc = report_content_info(&s->contents[i], DEV, 1, &b, &n);
+			roundtrip(rc, b, n);
+		}
+		for (uint32_t i = 0; i < s->n_gone; i++) {
+			rc = report_gone_info(s->gone[i].ztype, s->gone[i].uuid, DEV, 1, &b, &n);
+			roundtrip(rc, b, n);
+		}
 	}
 	free(s);
 	return 0;
