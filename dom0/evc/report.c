@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "pbjson.h"
+#include "report_apps.h"
 
 #include "info/info.pb-c.h"
 #include "logs/log.pb-c.h"
@@ -102,6 +103,24 @@ report_metrics(const struct report_metrics *m, uint8_t **out, size_t *len)
 	nl.num4xxresponses = m->log_4xx;
 	nl.failedtosend = m->log_failed;
 	dm.newlog = &nl;
+	if (m->n_apps) {
+		struct report_app_metric *am = calloc(m->n_apps, sizeof(*am));
+		Org__Lfedge__Eve__Metrics__AppMetric **amp = calloc(m->n_apps, sizeof(*amp));
+		int rc = -ENOMEM;
+
+		if (am && amp) {
+			for (size_t i = 0; i < m->n_apps; i++) {
+				report_app_metric_fill(&am[i], &m->apps[i], m->now);
+				amp[i] = &am[i].am;
+			}
+			msg.n_am = m->n_apps;
+			msg.am = amp;
+			rc = pack(&msg.base, out, len);
+		}
+		free(am);
+		free(amp);
+		return rc;
+	}
 	return pack(&msg.base, out, len);
 }
 

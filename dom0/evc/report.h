@@ -5,7 +5,8 @@
  *                 a TPM (EVE's HSMStatus/HSMInfo), and the applied config
  *                 (its hash as config item "edgevisor.config.hash", and the
  *                 config items in force);
- *   metrics       ZMetricMsg{devID, dm{memory, newlog}};
+ *   metrics       ZMetricMsg{devID, dm{memory, newlog}, am[]} (am: one
+ *                 appMetric per running app, report_apps.h);
  *   newlogs       gzip (zlib) of newline-separated canonical-JSON LogEntry,
  *                 the gzip header comment naming device, image and version
  *                 as EVE does.
@@ -20,6 +21,8 @@
 #include <time.h>
 
 #include "log.h"
+
+struct app_metric;
 
 #define REPORT_ITEMS_MAX 32
 
@@ -45,6 +48,8 @@ struct report_metrics {
 	uint64_t log_bytes_sent;
 	uint32_t log_4xx;
 	bool log_failed;
+	const struct app_metric *apps;  /* n_apps entries (appstatus.h); NULL when 0 */
+	size_t n_apps;
 };
 
 int report_device_info(const struct report_device *d, uint8_t **out, size_t *len);
