@@ -42,6 +42,7 @@
 #include "cfgdiff.h"
 #include "ctrlcerts.h"
 #include "devconf.h"
+#include "evc_apps.h"
 #include "evloop.h"
 #include "link.h"
 #include "pem.h"
@@ -96,6 +97,7 @@ struct evc {
 	char persist_status[600], persist_checkpoint[600];
 	struct tls_chain onboard_chain, device_chain;  /* v1: TLS client certificates */
 	bool v1_ready;
+	struct evc_apps apps;          /* plans sent, object infos to deliver */
 };
 
 static void step_soon(struct evc *e, uint64_t ms);
@@ -154,6 +156,7 @@ config_apply(struct evc *e, const uint8_t *pb, size_t len, const char *hash, con
 	e->cfg = c;
 	snprintf(e->config_hash, sizeof(e->config_hash), "%s", hash);
 	e->info_dirty = true;
+	evc_apps_send_plan(&e->apps, e->ctx, c, hash);
 	return 0;
 }
 
@@ -525,6 +528,31 @@ host_facts(struct report_device *d, struct utsname *u, char *host, size_t hcap)
 	}
 }
 
+/* One app, volume or content tree info (the device's own goes first). */
+static bool
+do_object_info(struct evc *e)
+{
+	struct evc_apps_token tok;
+	uint8_t *body = NULL, *reply = NULL;
+	size_t len, rlen;
+	char path[128];
+	int status = 0, rc;
+
+	rc = evc_apps_next_info(&e->apps, e->uuid, &body, &len, &tok);
+	if (rc <= 0)
+		return rc == 0;
+	api_path(e, "info", path, sizeof(path));
+	call(e, path, &e->device_signer, e->dev_hash, NULL, 0, body, len, &status, &reply, &rlen);
+	free(body);
+	free(reply);
+	if (status != 200)
+		return false;
+	evc_apps_acked(&e->apps, &tok);
+	log_debug("info sent: %s %s%s", tok.ztype == 3 ? "app" : tok.ztype == 7 ? "volume" : "content tree",
+		  tok.uuid, tok.gone ? " (deleted)" : "");
+	return true;
+}
+
 static bool
 do_info(struct evc *e)
 {
@@ -536,6 +564,8 @@ do_info(struct evc *e)
 	size_t len, rlen;
 	int status = 0;
 
+	if (!e->info_dirty)
+		return do_object_info(e);
 	d.key_info = e->id.in_tpm ? "TPM 2.0: device key at persistent handle 0x817FFFFF"
 				  : "no TPM: soft device key on /persist";
 	host_facts(&d, &u, host, sizeof(host));
@@ -563,7 +593,8 @@ do_metrics(struct evc *e)
 {
 	struct report_metrics m = { .uuid = e->uuid, .now = time(NULL),
 				    .log_bytes_sent = e->log_bytes_sent, .log_4xx = e->log_4xx,
-				    .log_failed = e->log_failed };
+				    .log_failed = e->log_failed, .apps = e->apps.metrics.m,
+				    .n_apps = e->apps.metrics.n };
 	struct sysinfo si;
 	uint8_t *body, *reply;
 	size_t len, rlen;
@@ -691,7 +722,7 @@ task_due(struct evc *e, enum task t, uint64_t now)
 
 	switch (t) {
 	case T_CONFIG: return now >= e->next_config;
-	case T_INFO: return e->uuid[0] && e->info_dirty;
+	case T_INFO: return e->uuid[0] && (e->info_dirty || evc_apps_pending(&e->apps));
 	case T_METRICS: return e->uuid[0] && now >= e->next_metrics;
 	default:
 		return e->uuid[0] && e->spool_ok && spool_stat(&e->spool, &files, &bytes) == 0 &&
@@ -804,6 +835,8 @@ evc_init(struct role_ctx *ctx)
 		return -ENOMEM;
 	ctx->state = e;
 	e->ctx = ctx;
+	if ((rc = evc_apps_init(&e->apps)) < 0)
+		return rc;
 	e->interval_ms = o->evc_interval_ms ? o->evc_interval_ms : 60000;
 	e->config_ms = e->metrics_ms = e->interval_ms;
 	backoff_init(&e->bo, 500, e->interval_ms);
@@ -919,6 +952,16 @@ evc_on_msg(struct role_ctx *ctx, const struct ipc_msg *m)
 		return evc_take_identity(ctx, m);
 	case IPC_LOG:
 		return evc_take_log(ctx->state, m);
+	case IPC_APPS_STATUS: {
+		struct evc *e = ctx->state;
+		int rc = evc_apps_take_status(&e->apps, m);
+
+		if (rc == 0 && e->phase == P_RUN && evc_apps_pending(&e->apps))
+			step_soon(e, 1);
+		return rc;
+	}
+	case IPC_APPS_METRICS:
+		return evc_apps_take_metrics(&((struct evc *)ctx->state)->apps, m);
 	default:
 		log_err("evc does not take message type %u", m->type);
 		return -EBADMSG;
@@ -943,6 +986,7 @@ evc_fini(struct role_ctx *ctx)
 			tls_chain_free(&e->onboard_chain);
 	}
 	devconf_free(&e->conf);
+	evc_apps_fini(&e->apps);
 	if (e->cfg)
 		org__lfedge__eve__config__edge_dev_config__free_unpacked(e->cfg, NULL);
 	evloop_timer_del(&e->step);

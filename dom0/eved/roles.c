@@ -15,7 +15,8 @@ const struct role_desc eved_roles[ROLE_COUNT] = {
 	[ROLE_DOWNLOAD] = { ROLE_DOWNLOAD, "download", "datastore sockets, the download folder" },
 	[ROLE_IDENTITY] = { ROLE_IDENTITY, "identity", "device and onboarding keys, signing",
 			    identity_init, identity_on_msg, identity_fini },
-	[ROLE_APPS] = { ROLE_APPS, "apps", "hypervisor handle, volumes, image verification" },
+	[ROLE_APPS] = { ROLE_APPS, "apps", "hypervisor handle, volumes, image verification",
+			apps_init, apps_on_msg, apps_fini },
 	[ROLE_NET] = { ROLE_NET, "net", "netlink, nftables, port drivers" },
 	[ROLE_BASEOS] = { ROLE_BASEOS, "baseos", "the A/B partitions" },
 };
