@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1408,7 +1409,8 @@ apps_init(struct role_ctx *ctx)
 	const struct eved_opts *o = ctx->o;
 	struct apps *a = calloc(1, sizeof(*a));
 	struct hv_opts hvo = { 0 };
-	char err[512];
+	const char *run = o->run_dir ? o->run_dir : "/run/edgevisor";
+	char err[512], persist[PATH_MAX], run_abs[PATH_MAX];
 	int rc;
 
 	if (!a)
@@ -1416,10 +1418,19 @@ apps_init(struct role_ctx *ctx)
 	a->ctx = ctx;
 	ctx->state = a;
 	the_apps = a;
-	snprintf(a->img_dir, sizeof(a->img_dir), "%s/apps/img", o->persist_dir);
-	snprintf(a->vol_dir, sizeof(a->vol_dir), "%s/apps/vol", o->persist_dir);
-	snprintf(a->app_dir, sizeof(a->app_dir), "%s/apps/app", o->persist_dir);
-	snprintf(a->run_dir, sizeof(a->run_dir), "%s/apps", o->run_dir ? o->run_dir : "/run/edgevisor");
+	/* absolute: these paths go to QEMU and qemu-img, which run elsewhere */
+	if (!realpath(o->persist_dir, persist)) {
+		log_err("apps: persist folder %s: %s", o->persist_dir, strerror(errno));
+		return -errno;
+	}
+	if (mkdir_p(run, 0700) < 0 || !realpath(run, run_abs)) {
+		log_err("apps: run folder %s: %s", run, strerror(errno));
+		return -errno;
+	}
+	snprintf(a->img_dir, sizeof(a->img_dir), "%s/apps/img", persist);
+	snprintf(a->vol_dir, sizeof(a->vol_dir), "%s/apps/vol", persist);
+	snprintf(a->app_dir, sizeof(a->app_dir), "%s/apps/app", persist);
+	snprintf(a->run_dir, sizeof(a->run_dir), "%s/apps", run_abs);
 	if ((rc = mkdir_p(a->img_dir, 0700)) < 0 || (rc = mkdir_p(a->vol_dir, 0700)) < 0 ||
 	    (rc = mkdir_p(a->app_dir, 0700)) < 0 || (rc = mkdir_p(a->run_dir, 0700)) < 0) {
 		log_err("apps: cannot make its folders under %s and %s: %s", o->persist_dir,

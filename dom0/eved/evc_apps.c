@@ -109,14 +109,22 @@ evc_apps_take_status(struct evc_apps *ea, const struct ipc_msg *m)
 int
 evc_apps_take_metrics(struct evc_apps *ea, const struct ipc_msg *m)
 {
+	struct apps_metrics tmp;
 	char err[256];
 
-	if (appmetrics_check(m->data, m->len, err, sizeof(err)) < 0) {
+	/* the message carries n entries; checked as a whole, aligned struct */
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(&tmp, m->data, m->len < sizeof(tmp) ? m->len : sizeof(tmp));
+	if (tmp.n > APPS_METRICS_MAX ||
+	    m->len != offsetof(struct apps_metrics, m) + tmp.n * sizeof(tmp.m[0])) {
+		log_err("metrics from apps refused: %u entries in %u bytes", tmp.n, m->len);
+		return -EBADMSG;
+	}
+	if (appmetrics_check(&tmp, sizeof(tmp), err, sizeof(err)) < 0) {
 		log_err("metrics from apps refused: %s", err);
 		return -EBADMSG;
 	}
-	memset(&ea->metrics, 0, sizeof(ea->metrics));
-	memcpy(&ea->metrics, m->data, m->len);
+	ea->metrics = tmp;
 	return 0;
 }
 
