@@ -693,8 +693,10 @@ appplan_from_config(const EdgeDevConfig *c, struct app_plan *p)
 			rc = -E2BIG;
 			break;
 		}
-		if (uuid_norm(u, c->datastores[i]->id) == 0 && appplan_find_datastore(p, u))
-			continue;  /* a repeated id: the first one counts */
+		if (uuid_norm(u, c->datastores[i]->id) == 0 && appplan_find_datastore(p, u)) {
+			addwide(p, "datastore %s is repeated", u);  /* the first one counts */
+			continue;
+		}
 		d = &p->datastores[p->n_datastores++];
 		plan_datastore(c->datastores[i], d);
 	}

@@ -374,6 +374,10 @@ static void m_app_kernel_long(EdgeDevConfig *c)
 	n[sizeof(n) - 1] = 0;
 	set_str(&c->apps[1]->fixedresources->kernel, n);
 }
+static void m_ds_dup(EdgeDevConfig *c)
+{
+	set_str(&c->datastores[1]->id, DS1);
+}
 static void m_app_dup(EdgeDevConfig *c)
 {
 	set_str(&c->apps[1]->uuidandversion->uuid, APP1);
@@ -488,6 +492,11 @@ test_hostile_objects(void **state)
 	free(p);
 	p = plan_mut(m_app_kernel_long, 0);
 	assert_string_equal(p->apps[1].error, "kernel longer than 255 bytes");
+	free(p);
+	p = plan_mut(m_ds_dup, 0);
+	assert_int_equal(p->n_datastores, 1);
+	assert_string_equal(p->error, "datastore " DS1 " is repeated");
+	assert_int_equal(p->datastores[0].type, PLAN_DS_HTTPS);  /* the first one */
 	free(p);
 	p = plan_mut(m_app_dup, 0);
 	assert_int_equal(p->n_apps, 1);
