@@ -185,7 +185,8 @@ relay_role_log(struct child *c, const struct ipc_msg *m)
 static void
 child_close_sock(struct child *c)
 {
-	uint8_t buf[sizeof(struct ipc_hdr) + sizeof(struct log_entry)];
+	/* as large as any message of the table (ipc_recv requires it) */
+	static uint8_t buf[sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD];
 	char err[IPC_ERR_MAX];
 	struct ipc_msg m;
 
