@@ -12,7 +12,8 @@
 const struct role_desc eved_roles[ROLE_COUNT] = {
 	[ROLE_EVC] = { ROLE_EVC, "evc", "controller sockets, TLS, HTTP, protobuf decode",
 		       evc_init, evc_on_msg, evc_fini },
-	[ROLE_DOWNLOAD] = { ROLE_DOWNLOAD, "download", "datastore sockets, the download folder" },
+	[ROLE_DOWNLOAD] = { ROLE_DOWNLOAD, "download", "datastore sockets, the download folder",
+			    download_init, download_on_msg, download_fini },
 	[ROLE_IDENTITY] = { ROLE_IDENTITY, "identity", "device and onboarding keys, signing",
 			    identity_init, identity_on_msg, identity_fini },
 	[ROLE_APPS] = { ROLE_APPS, "apps", "hypervisor handle, volumes, image verification",

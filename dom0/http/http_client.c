@@ -421,10 +421,24 @@ body_grow(struct http_msg *m, uint64_t want)
 	return 0;
 }
 
+/* Hands the buffered body bytes to the sink and empties the buffer. */
+static int
+sink_drain(struct http_msg *m, const struct http_read_opts *o)
+{
+	int rc = 0;
+
+	if (!o->sink || !m->body_len)
+		return 0;
+	rc = o->sink(o->sink_arg, m->body, m->body_len);
+	http_msg_set_body(m, m->body, m->body_cap, 0);
+	return rc < 0 ? rc : 0;
+}
+
 int
 http_msg_read(struct stream *s, struct http_rbuf *rb, struct http_msg *m,
 	      const struct http_read_opts *o, char *err, size_t errsz)
 {
+	bool stopped = false;
 	int64_t deadline = o->timeout_ms > 0 ? now_ms() + o->timeout_ms : 0;
 	int saved_timeout = s->timeout_ms, eff_timeout;
 	size_t used;
@@ -439,10 +453,16 @@ http_msg_read(struct stream *s, struct http_rbuf *rb, struct http_msg *m,
 			goto out;
 		}
 		if (rc == HTTP_DONE) {
+			if ((rc = sink_drain(m, o)) < 0)
+				goto stop;
 			rc = 0;
 			goto out;
 		}
 		if (rc == HTTP_HEAD_DONE) {
+			if (o->on_head && !(m->kind == HTTP_RESPONSE && m->status < 200 &&
+					    m->status != 101) &&
+			    (rc = o->on_head(o->sink_arg, m)) < 0)
+				goto stop;
 			if (o->head_only) {
 				rc = 0;
 				goto out;
@@ -471,6 +491,11 @@ http_msg_read(struct stream *s, struct http_rbuf *rb, struct http_msg *m,
 				}
 				http_msg_set_body(m, nb, (size_t)m->content_length, 0);
 			}
+			continue;
+		}
+		if (rc == HTTP_BODY_FULL && o->sink) {
+			if ((rc = sink_drain(m, o)) < 0)
+				goto stop;
 			continue;
 		}
 		if (rc == HTTP_BODY_FULL) {
@@ -505,6 +530,8 @@ http_msg_read(struct stream *s, struct http_rbuf *rb, struct http_msg *m,
 
 			rc = http_msg_finish(m);
 			if (rc == HTTP_DONE) {
+				if ((rc = sink_drain(m, o)) < 0)
+					goto stop;
 				rc = 0;
 				goto out;
 			}
@@ -532,7 +559,14 @@ nomem:
 		seterr(err, errsz, "%s body: out of memory", msg_what(m));
 	else
 		seterr(err, errsz, "%s body: over the %zu-byte limit", msg_what(m), m->body_max);
+	goto out;
+stop:
+	stopped = true;
+	seterr(err, errsz, "%s body: stopped: %s", msg_what(m), strerror(-rc));
 out:
+	/* what arrived before a failure is the sink's too (a resumable download) */
+	if (rc < 0 && !stopped)
+		sink_drain(m, o);
 	s->timeout_ms = saved_timeout;
 	return rc;
 }
@@ -582,8 +616,13 @@ http_request(struct stream *s, const struct http_req *req, struct http_resp *res
 {
 	struct http_head *h = NULL;
 	struct http_rbuf *rb = NULL;
-	struct http_read_opts o = { .timeout_ms = req->timeout_ms, .grow = !req->resp_buf };
-	size_t max = req->resp_max ? req->resp_max : HTTP_BODY_MAX_DEFAULT;
+	struct http_read_opts o = { .timeout_ms = req->timeout_ms,
+				    .grow = !req->resp_buf && !req->sink,
+				    .on_head = req->sink ? req->on_head : NULL,
+				    .sink = req->sink, .sink_arg = req->sink_arg };
+	size_t max = req->resp_max ? req->resp_max :
+		     req->sink ? SIZE_MAX : HTTP_BODY_MAX_DEFAULT;
+	uint8_t *chunk = NULL;
 	char q[80];
 	int rc, interim = 0;
 	bool with_length, inited = false;
@@ -603,7 +642,8 @@ http_request(struct stream *s, const struct http_req *req, struct http_resp *res
 		seterr(err, errsz, "HTTP request to send: bad path '%s' or host", q);
 		return -EINVAL;
 	}
-	if (!(h = malloc(sizeof(*h))) || !(rb = malloc(sizeof(*rb)))) {
+	if (!(h = malloc(sizeof(*h))) || !(rb = malloc(sizeof(*rb))) ||
+	    (req->sink && !(chunk = malloc(HTTP_SINK_CHUNK)))) {
 		rc = -ENOMEM;
 		seterr(err, errsz, "HTTP request: out of memory");
 		goto out;
@@ -631,7 +671,9 @@ http_request(struct stream *s, const struct http_req *req, struct http_resp *res
 	}
 	rb->off = rb->len = 0;
 	for (;;) {
-		if (req->resp_buf)
+		if (chunk)
+			http_msg_init_response(&resp->msg, req->method, chunk, HTTP_SINK_CHUNK, max);
+		else if (req->resp_buf)
 			http_msg_init_response(&resp->msg, req->method, req->resp_buf, max, max);
 		else
 			http_msg_init_response(&resp->msg, req->method, NULL, 0, max);
@@ -648,16 +690,19 @@ http_request(struct stream *s, const struct http_req *req, struct http_resp *res
 		}
 	}
 	resp->status = resp->msg.status;
-	resp->body = resp->msg.body;
-	resp->body_len = resp->msg.body_len;
-	resp->body_malloced = !req->resp_buf && resp->body;
+	resp->body = chunk ? NULL : resp->msg.body;
+	resp->body_len = chunk ? 0 : resp->msg.body_len;
+	resp->body_malloced = !chunk && !req->resp_buf && resp->body;
 	resp->reusable = resp->msg.keep_alive && !req->close && rb->off == rb->len;
 	rc = 0;
 out:
-	if (rc < 0 && !req->resp_buf && inited) {
+	if (rc < 0 && !req->resp_buf && !chunk && inited) {
 		free(resp->msg.body);
 		resp->msg.body = NULL;
 	}
+	if (chunk)
+		resp->msg.body = NULL;
+	free(chunk);
 	free(h);
 	free(rb);
 	return rc;

@@ -110,8 +110,24 @@ struct http_req {
 				     * stream must honour its own timeout_ms */
 	uint8_t *resp_buf;          /* where the response body goes: a caller buffer
 				     * of resp_max bytes, or NULL to malloc it */
-	size_t resp_max;            /* body limit; 0: HTTP_BODY_MAX_DEFAULT */
+	size_t resp_max;            /* body limit; 0: HTTP_BODY_MAX_DEFAULT (with
+				     * sink: no limit) */
+	/* Streaming (downloads): with sink set, body bytes are handed to sink
+	 * as they arrive, in pieces of at most HTTP_SINK_CHUNK bytes, instead
+	 * of being kept; resp_buf is ignored and resp->body stays NULL.
+	 * on_head (optional) sees the final response's head (status,
+	 * headers) before any body byte.  Body bytes received before a
+	 * failure (a connection closed inside the body) reach the sink
+	 * before http_request returns the error, so a download can resume
+	 * after them.  A negative return from either callback stops the
+	 * request with that error (err: "HTTP response body: stopped: ...").
+	 * A Range request is an ordinary header line ("Range: bytes=N-"). */
+	int (*on_head)(void *arg, const struct http_msg *m);
+	int (*sink)(void *arg, const uint8_t *p, size_t n);
+	void *sink_arg;
 };
+
+#define HTTP_SINK_CHUNK (64 * 1024)
 
 struct http_resp {
 	struct http_msg msg;  /* status, reason, headers, trailers (http_msg_header) */
@@ -153,6 +169,11 @@ struct http_read_opts {
 	bool byte_by_byte;   /* never read past the message (CONNECT answers) */
 	bool continue_100;   /* a request with "Expect: 100-continue" and a body
 			      * gets "HTTP/1.1 100 Continue" before its body */
+	/* streaming (see struct http_req): m's body buffer is drained into
+	 * sink whenever it fills, at the end, and before an error return */
+	int (*on_head)(void *arg, const struct http_msg *m);
+	int (*sink)(void *arg, const uint8_t *p, size_t n);
+	void *sink_arg;
 };
 
 /*
