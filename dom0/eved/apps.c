@@ -60,6 +60,7 @@
 #define APPS_VERIFY_BUDGET (8u << 20)   /* bytes hashed per fast tick */
 #define APPS_DL_RESYNC_MS 15000         /* re-ask download when silent this long */
 #define APPS_METRICS_MS 10000
+#define APPS_DL_RETRY_MS 60000          /* a failed download is asked again after this */
 #define APPS_HALT_GRACE_MS 30000
 #define APPS_CERT_MAX (64u << 10)
 
@@ -75,6 +76,8 @@ struct content_rt {
 	uint64_t last_heard_ms;
 	bool verifying;
 	struct verify v;
+	int vfd;                       /* our dup of the download's fd while verifying */
+	uint64_t retry_at;             /* a failed download is asked again then (0: never) */
 	bool hashed;                   /* the blob is in the store */
 	/* signature: the signer and intermediate certificates, fetched too */
 	bool need_sig;
@@ -314,8 +317,10 @@ content_drop(struct apps *a, struct content_rt *c)
 {
 	char id[IPC_DL_ID];
 
-	if (c->verifying)
+	if (c->verifying) {
 		verify_abort(&c->v);
+		close(c->vfd);
+	}
 	if (c->requested || c->verifying)
 		dl_cancel(a, c->uuid);
 	for (int i = 0; i < 2; i++) {
@@ -399,8 +404,16 @@ content_reconcile(struct apps *a, const struct plan_content *pc)
 		c->st.state = ZSW_ERROR;
 		return;
 	}
-	if (c->st.state == ZSW_ERROR)
-		return; /* refused: stays so until the plan changes it */
+	if (c->st.state == ZSW_ERROR) {
+		/* a refused blob stays refused until the plan changes it; a failed
+		 * download is asked again later (the datastore may be fixed) */
+		if (!c->retry_at || evloop_now_ms() < c->retry_at)
+			return;
+		log_info("content %s (%s): asking the datastore again", c->uuid, pc->name);
+		c->retry_at = 0;
+		c->st.state = ZSW_INITIAL;
+		c->requested = false;
+	}
 	if (!c->hashed && verify_have(a->img_dir, pc->sha256)) {
 		c->hashed = true;
 		c->st.progress = 100;
@@ -466,6 +479,8 @@ content_verify_step(struct apps *a, struct content_rt *c)
 		c->st.progress = 100;
 	}
 	verify_abort(&c->v); /* releases what is left (no-op when done) */
+	close(c->vfd);
+	c->vfd = -1;
 	a->dirty = true;
 }
 
@@ -551,6 +566,7 @@ on_dl_status(struct apps *a, const struct ipc_msg *m)
 			s.err);
 		c->st.state = ZSW_ERROR;
 		c->requested = false;
+		c->retry_at = evloop_now_ms() + APPS_DL_RETRY_MS;
 		break;
 	case DL_DONE: {
 		char err[PLAN_ERR];
@@ -560,9 +576,18 @@ on_dl_status(struct apps *a, const struct ipc_msg *m)
 
 		if (c->verifying || c->hashed || c->st.state == ZSW_ERROR || m->fd < 0)
 			return;
-		rc = verify_begin(&c->v, m->fd, a->img_dir, c->sha, pc ? pc->max_size : 0, err,
-				  sizeof(err));
+		/* the message's fd is closed once this returns: verify reads a dup */
+		c->vfd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+		rc = c->vfd < 0 ? -errno : 0;
+		if (rc < 0)
+			snprintf(err, sizeof(err), "the download's file: %s", strerror(-rc));
+		else
+			rc = verify_begin(&c->v, c->vfd, a->img_dir, c->sha, pc ? pc->max_size : 0,
+					  err, sizeof(err));
 		if (rc < 0) {
+			if (c->vfd >= 0)
+				close(c->vfd);
+			c->vfd = -1;
 			set_err(&c->st.err, "content %s: %s", c->uuid, err);
 			c->st.state = ZSW_ERROR;
 			dl_cancel(a, c->uuid);
@@ -654,7 +679,7 @@ volume_reconcile(struct apps *a, const struct plan_volume *pv)
 			v->st.state = c->st.state == ZSW_ERROR ? ZSW_ERROR : c->st.state;
 			v->st.progress = c->st.progress;
 			if (c->st.state == ZSW_ERROR)
-				set_err(&v->st.err, "volume %s: its content: %s", v->uuid, c->st.err.text);
+				set_err(&v->st.err, "volume %s: %s", v->uuid, c->st.err.text);
 			return;
 		}
 	}
@@ -1029,13 +1054,13 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 	if (out.state != ZSW_ERROR)
 		clear_err(&ar->st.err);
 	else if (pa && pa->error[0])
-		set_err(&ar->st.err, "app %s: %s", ar->uuid, pa->error);
+		set_err(&ar->st.err, "%s", pa->error);
 	else if (in.volumes_error)
-		set_err(&ar->st.err, "app %s: %s", ar->uuid, verr);
+		set_err(&ar->st.err, "%s", verr);
 	else if (ar->create_error || ar->io_error)
-		set_err(&ar->st.err, "app %s: %s", ar->uuid, ar->create_err);
+		set_err(&ar->st.err, "%s", ar->create_err);
 	else if (ar->dom == APPFSM_DOM_CRASHED)
-		set_err(&ar->st.err, "app %s: the guest crashed", ar->uuid);
+		set_err(&ar->st.err, "the guest crashed");
 
 	switch (out.action) {
 	case APPFSM_CREATE: {
@@ -1474,8 +1499,10 @@ apps_fini(struct role_ctx *ctx)
 	/* Guests keep running: the next apps process adopts them. */
 	for (size_t i = 0; i < PLAN_MAX_CONTENTS; i++)
 		if (a->contents[i].used) {
-			if (a->contents[i].verifying)
+			if (a->contents[i].verifying) {
 				verify_abort(&a->contents[i].v);
+				close(a->contents[i].vfd);
+			}
 			free(a->contents[i].cert[0]);
 			free(a->contents[i].cert[1]);
 		}
