@@ -50,7 +50,8 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	python3 python3-protobuf \
 	libcmocka-dev zlib1g-dev libbearssl-dev libsqlite3-dev \
 	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
-	procps iproute2 openssl ca-certificates tinyproxy curl
+	procps iproute2 openssl ca-certificates tinyproxy curl \
+	qemu-system-x86 qemu-utils linux-image-amd64 busybox-static syslinux mtools dosfstools cpio
 
 .PHONY: deps
 deps:
