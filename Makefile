@@ -52,7 +52,8 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	libcmocka-dev zlib1g-dev libbearssl-dev libsqlite3-dev \
 	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
 	procps iproute2 openssl ca-certificates tinyproxy curl \
-	libyajl-dev qemu-system-x86 linux-image-amd64 ovmf qemu-utils
+	libyajl-dev qemu-system-x86 qemu-utils linux-image-amd64 ovmf \
+	busybox-static syslinux mtools dosfstools cpio
 
 .PHONY: deps
 deps:

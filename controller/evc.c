@@ -11,6 +11,9 @@
  *   evc config set --dir DIR UUID FILE      (JSON, or binary protobuf with --binary)
  *   evc config get --dir DIR UUID [--json]
  *   evc info|metrics|logs --dir DIR UUID [--json] [--follow]
+ *   evc app import --dir DIR MANIFEST.json --device UUID|SERIAL --datastore URL
+ *       [--image NAME=FILE]... [--ds-cert PEM] [--network IFACE=UUID]...
+ *   evc app list --dir DIR --device UUID|SERIAL [--json]
  *
  * DIR defaults to $EVC_DIR, else ./evc.  Every command works on DIR/evc.db
  * (SQLite, WAL), so admin commands run while `evc serve` does.
@@ -44,6 +47,9 @@ usage(FILE *f)
 	      "  config set UUID FILE [--binary]\n"
 	      "  config get UUID [--json|--binary]\n"
 	      "  info UUID [--json] | metrics UUID [--json] | logs UUID [--json] [--follow]\n"
+	      "  app import MANIFEST.json --device UUID|SERIAL --datastore URL\n"
+	      "      [--image NAME=FILE]... [--ds-cert PEM] [--network IFACE=UUID]...\n"
+	      "  app list --device UUID|SERIAL [--json]\n"
 	      "Every command takes --dir DIR (default $EVC_DIR, else ./evc).\n", f);
 }
 
@@ -62,6 +68,11 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "binary", no_argument, NULL, 'b' },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "device", required_argument, NULL, 'D' },
+		{ "datastore", required_argument, NULL, 'U' },
+		{ "ds-cert", required_argument, NULL, 'C' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "network", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,6 +102,23 @@ main(int argc, char **argv)
 		case 'j': a.json = true; break;
 		case 'b': a.binary = true; break;
 		case 'f': a.follow = true; break;
+		case 'D': a.device = optarg; break;
+		case 'U': a.datastore = optarg; break;
+		case 'C': a.ds_cert = optarg; break;
+		case 'I':
+			if (a.n_images == EVC_IMAGES_MAX) {
+				fprintf(stderr, "evc: at most %d --image\n", EVC_IMAGES_MAX);
+				return 2;
+			}
+			a.images[a.n_images++] = optarg;
+			break;
+		case 'N':
+			if (a.n_networks == EVC_NETWORKS_MAX) {
+				fprintf(stderr, "evc: at most %d --network\n", EVC_NETWORKS_MAX);
+				return 2;
+			}
+			a.networks[a.n_networks++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

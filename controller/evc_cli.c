@@ -396,6 +396,10 @@ evc_cli_run(const struct evc_args *a)
 		return cmd_config_set(a);
 	if (strcmp(cmd, "config") == 0 && strcmp(sub, "get") == 0)
 		return cmd_config_get(a);
+	if (strcmp(cmd, "app") == 0 && strcmp(sub, "import") == 0)
+		return evc_app_import(a);
+	if (strcmp(cmd, "app") == 0 && strcmp(sub, "list") == 0)
+		return evc_app_list(a);
 	if (strcmp(cmd, "info") == 0 || strcmp(cmd, "metrics") == 0 || strcmp(cmd, "logs") == 0)
 		return evc_telemetry_print(a);
 	fprintf(stderr, "evc: unknown command '%s%s%s' (evc --help)\n", cmd, sub[0] ? " " : "", sub);

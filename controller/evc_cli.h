@@ -13,12 +13,20 @@
 #include <stddef.h>
 
 #define EVC_NAMES_MAX 8
+#define EVC_IMAGES_MAX 8     /* --image NAME=FILE */
+#define EVC_NETWORKS_MAX 8   /* --network IFACE=UUID */
 
 struct evc_args {
 	const char *dir;
 	const char *names[EVC_NAMES_MAX];
 	size_t n_names;
 	const char *server, *enterprise, *project, *cert, *serial, *listen;
+	/* app import / app list */
+	const char *device, *datastore, *ds_cert;
+	const char *images[EVC_IMAGES_MAX];
+	size_t n_images;
+	const char *networks[EVC_NETWORKS_MAX];
+	size_t n_networks;
 	bool json, binary, follow;
 	int argc;            /* positional words: command, subcommand, ... */
 	char **argv;
@@ -38,6 +46,10 @@ int evc_config_parse(const struct evc_args *a, const char *name, char **data, si
 int evc_config_print(const struct evc_args *a, const unsigned char *pb, size_t len,
 		     const char hash[65]);
 int evc_telemetry_print(const struct evc_args *a);
+
+/* `evc app import` and `evc app list` (evc_app.c). */
+int evc_app_import(const struct evc_args *a);
+int evc_app_list(const struct evc_args *a);
 
 /* Reads a PEM (or DER) certificate file into DER: 0, or -errno with err. */
 int evc_read_cert(const char *path, unsigned char **der, size_t *len, char *err, size_t errsz);
