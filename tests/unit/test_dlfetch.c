@@ -327,6 +327,33 @@ test_id_ok(void **state)
 }
 
 static void
+test_content_range(void **state)
+{
+	uint64_t first, total;
+	bool star;
+
+	(void)state;
+	assert_int_equal(dlfetch_content_range_parse("bytes 100-299999/300000", &first, &total,
+						     &star), 0);
+	assert_int_equal(first, 100);
+	assert_int_equal(total, 300000);
+	assert_false(star);
+	assert_int_equal(dlfetch_content_range_parse("bytes */300000", &first, &total, &star), 0);
+	assert_true(star);
+	assert_int_equal(total, 300000);
+	assert_int_equal(dlfetch_content_range_parse("bytes 0-9/*", &first, &total, &star), 0);
+	assert_int_equal(total, 0);
+	static const char *const bad[] = {
+		NULL, "", "bytes", "bytes ", "items 0-1/2", "bytes 1-0/5", "bytes 0-5/5",
+		"bytes -1-2/3", "bytes 0-1/", "bytes 0-1/2x", "bytes */*", "bytes 0-/5",
+		"bytes  0-1/5", "bytes 0-1 /5", "bytes 0-99999999999999999999/5", "bytes +1-2/3",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (dlfetch_content_range_parse(bad[i], &first, &total, &star) != -EPROTO)
+			fail_msg("accepted '%s'", bad[i] ? bad[i] : "(null)");
+}
+
+static void
 test_good(void **state)
 {
 	struct dlfetch_result res;
@@ -684,6 +711,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_ok),
+		cmocka_unit_test(test_content_range),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_404_and_5xx),
