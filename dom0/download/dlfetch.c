@@ -502,7 +502,7 @@ worker_progress(void *arg, uint64_t done, uint64_t total)
 }
 
 static void __attribute__((noreturn))
-worker_main(const struct dlfetch_req *r0, int wfd)
+worker_main(const struct dlfetch_req *r0, int wfd, pid_t parent)
 {
 	struct dlfetch_req r = *r0;
 	struct worker w = { .wfd = 3, .last_ms = mono_ms() };
@@ -511,6 +511,8 @@ worker_main(const struct dlfetch_req *r0, int wfd)
 	sigset_t all;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(1); /* the parent died before the line above */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -534,8 +536,8 @@ worker_main(const struct dlfetch_req *r0, int wfd)
 int
 dlfetch_spawn(const struct dlfetch_req *r, pid_t *pid, int *rfd)
 {
+	pid_t child, self = getpid();
 	int p[2];
-	pid_t child;
 
 	*pid = -1;
 	*rfd = -1;
@@ -551,7 +553,7 @@ dlfetch_spawn(const struct dlfetch_req *r, pid_t *pid, int *rfd)
 	}
 	if (child == 0) {
 		close(p[0]);
-		worker_main(r, p[1]);
+		worker_main(r, p[1], self);
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
