@@ -72,10 +72,10 @@ fail(struct fetch *f, bool transient, const char *fmt, ...)
 	f->res->transient = transient;
 }
 
-/* "bytes A-B/T" or "bytes * /T" (no space); T may be "*" (unknown: 0). */
-static int
-content_range_parse(const char *v, uint64_t *first, uint64_t *total, bool *star)
+int
+dlfetch_content_range_parse(const char *v, uint64_t *first, uint64_t *total, bool *star)
 {
+	uint64_t last = 0;
 	char *end;
 
 	*first = 0;
@@ -88,8 +88,6 @@ content_range_parse(const char *v, uint64_t *first, uint64_t *total, bool *star)
 		*star = true;
 		v++;
 	} else {
-		uint64_t last;
-
 		if (*v < '0' || *v > '9')
 			return -EPROTO;
 		errno = 0;
@@ -110,7 +108,7 @@ content_range_parse(const char *v, uint64_t *first, uint64_t *total, bool *star)
 		return -EPROTO;
 	errno = 0;
 	*total = strtoull(v, &end, 10);
-	if (errno || *end)
+	if (errno || *end || (!*star && last >= *total))
 		return -EPROTO;
 	return 0;
 }
@@ -161,7 +159,7 @@ on_head(void *arg, const struct http_msg *m)
 		res->total = m->body_kind == HTTP_BODY_LENGTH ? m->content_length : 0;
 		break;
 	case 206:
-		if (content_range_parse(cr, &first, &total, &star) < 0 || star) {
+		if (dlfetch_content_range_parse(cr, &first, &total, &star) < 0 || star) {
 			fail(f, true, "206 with a bad Content-Range '%.60s'", cr ? cr : "");
 			return f->rc = -EPROTO;
 		}
@@ -174,7 +172,7 @@ on_head(void *arg, const struct http_msg *m)
 		res->total = total;
 		break;
 	case 416:
-		if (content_range_parse(cr, &first, &total, &star) == 0 && star && total &&
+		if (dlfetch_content_range_parse(cr, &first, &total, &star) == 0 && star && total &&
 		    total == res->done) {
 			res->range_used = true;
 			res->total = total;
@@ -504,7 +502,7 @@ worker_progress(void *arg, uint64_t done, uint64_t total)
 }
 
 static void __attribute__((noreturn))
-worker_main(const struct dlfetch_req *r0, int wfd)
+worker_main(const struct dlfetch_req *r0, int wfd, pid_t parent)
 {
 	struct dlfetch_req r = *r0;
 	struct worker w = { .wfd = 3, .last_ms = mono_ms() };
@@ -513,6 +511,8 @@ worker_main(const struct dlfetch_req *r0, int wfd)
 	sigset_t all;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(1); /* the parent died before the line above */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -536,8 +536,8 @@ worker_main(const struct dlfetch_req *r0, int wfd)
 int
 dlfetch_spawn(const struct dlfetch_req *r, pid_t *pid, int *rfd)
 {
+	pid_t child, self = getpid();
 	int p[2];
-	pid_t child;
 
 	*pid = -1;
 	*rfd = -1;
@@ -553,7 +553,7 @@ dlfetch_spawn(const struct dlfetch_req *r, pid_t *pid, int *rfd)
 	}
 	if (child == 0) {
 		close(p[0]);
-		worker_main(r, p[1]);
+		worker_main(r, p[1], self);
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);

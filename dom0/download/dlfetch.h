@@ -77,6 +77,13 @@ struct dlfetch_result {
 bool dlfetch_id_ok(const char *id);
 
 /*
+ * Parses a Content-Range value: "bytes A-B/T" (*first = A, *total = T, T may
+ * be "*": 0) or "bytes * /T" without the space (*star, *total = T).  0 or
+ * -EPROTO (also when B < A or a number overflows).  Pure.
+ */
+int dlfetch_content_range_parse(const char *v, uint64_t *first, uint64_t *total, bool *star);
+
+/*
  * One attempt: 0 when DIR/<id> is complete (already there counts), else a
  * negative errno with res->err and res->transient set.
  */

@@ -251,9 +251,11 @@ def sc_cancel(a, r):
         need(time.monotonic() < end, "no partial file")
         time.sleep(0.05)
     r.cancel("c1")
-    # a REQ after the CANCEL starts from scratch: the datastore sees no Range
-    time.sleep(0.3)
-    need(not os.path.exists(part), "the partial file survived the cancel")
+    # the role kills and reaps the worker, then deletes the files
+    end = time.monotonic() + 10
+    while os.path.exists(part):
+        need(time.monotonic() < end, "the partial file survived the cancel")
+        time.sleep(0.05)
     workers = subprocess.run(["pgrep", "-P", str(r.proc.pid)], capture_output=True, text=True)
     need(workers.stdout.strip() == "", "a worker survived the cancel: %r" % workers.stdout)
 
@@ -283,9 +285,47 @@ def sc_limits(a, r):
     need(last["state"] == DL_FAILED and "over the limit of 1000" in last["err"], "%r" % last)
 
 
+def sc_outage(a, r):
+    # the datastore answers 503 (control file) until the test removes the fault
+    with open(a.control, "w") as f:
+        json.dump({"status": 503}, f)
+    try:
+        r.req("outage", a.base + "/big.bin")
+        while True:
+            s = r.status()
+            need(s["state"] == DL_RUNNING, "during the outage: %r" % s)
+            if s["rc"] != 0:
+                break
+        need("503 Service Unavailable" in s["err"] and a.base in s["err"], "err %r" % s["err"])
+    finally:
+        os.unlink(a.control)
+    done_ok(a, r.until_end("outage"), "big.bin")
+
+
+def sc_killworker(a, r):
+    r.req("kw", a.base + "/slow.bin?rate=300000")
+    part = os.path.join(a.persist, "downloads", "kw.part")
+    end = time.monotonic() + 10
+    while not (os.path.exists(part) and os.path.getsize(part) > 100000):
+        need(time.monotonic() < end, "no partial file")
+        time.sleep(0.05)
+    workers = subprocess.run(["pgrep", "-P", str(r.proc.pid)], capture_output=True, text=True)
+    pids = workers.stdout.split()
+    need(len(pids) == 1, "workers: %r" % pids)
+    os.kill(int(pids[0]), 9)
+    seen = r.until_end("kw")
+    done_ok(a, seen, "slow.bin")
+    died = [s for s in seen if "worker died (signal 9)" in s["err"]]
+    need(died and died[0]["state"] == DL_RUNNING, "no retry after the worker died: %r" % seen)
+    ranges = [l["range"] for l in store_log(a) if l["path"] == "/slow.bin"]
+    need(len(ranges) == 2 and ranges[0] is None and ranges[1].startswith("bytes="),
+         "datastore saw %r" % ranges)
+
+
 SCENARIOS = {"good": sc_good, "progress": sc_progress, "resume": sc_resume, "404": sc_404,
              "diskfull": sc_diskfull, "parallel": sc_parallel, "cancel": sc_cancel,
-             "https": sc_https, "limits": sc_limits}
+             "https": sc_https, "limits": sc_limits, "outage": sc_outage,
+             "killworker": sc_killworker}
 
 
 def main():
@@ -297,6 +337,7 @@ def main():
     ap.add_argument("--base", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--store-log")
+    ap.add_argument("--control")
     ap.add_argument("--cert")
     ap.add_argument("--wrong-cert")
     ap.add_argument("--parallel", type=int, default=2)

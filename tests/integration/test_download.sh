@@ -10,6 +10,8 @@
 # - a full disk (small tmpfs) is DL_FAILED naming ENOSPC ("disk full: ...");
 # - 3 slow downloads with --dl-max-parallel 2: the third is QUEUED first;
 # - cancel kills the worker and deletes the partial file;
+# - a 503 outage (datastore control file) is retried until it ends; a
+#   killed worker is retried and its download resumed;
 # - HTTPS with the request's cert_pem, and refused with the wrong one.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -33,7 +35,7 @@ start_store() {
 	STORE_PORT=$(sed -n 's/^port //p' "$EV_TMP/$name.out")
 }
 
-start_store http || exit 1
+start_store http --control "$EV_TMP/control.json" || exit 1
 HTTP=http://127.0.0.1:$STORE_PORT
 
 # a self-signed server certificate for localhost (the request's cert_pem) and another one
@@ -68,6 +70,9 @@ scenario 404 "404: DL_FAILED, -ENOENT, err 'URL: 404 Not Found'" "${P[@]}"
 scenario limits "bad id, bad scheme, over max_size: DL_FAILED with reasons" "${P[@]}"
 scenario parallel "3 slow downloads with max 2 in parallel: the third is QUEUED, all finish" "${P[@]}"
 scenario cancel "cancel kills the worker and deletes the partial file" "${P[@]}"
+scenario outage "a 503 outage: DL_RUNNING with the error, retried, done once it ends" "${P[@]}" \
+	--control "$EV_TMP/control.json"
+scenario killworker "a killed worker: retried, resumed with a Range, done" "${P[@]}"
 scenario https "HTTPS with the request's cert_pem; the wrong certificate is refused" \
 	--persist "$EV_TMP/persist" --base "$HTTPS" --store-log "$EV_TMP/https.log" \
 	--cert "$EV_TMP/srv.pem" --wrong-cert "$EV_TMP/other.pem"

@@ -306,6 +306,97 @@ fetch(const char *path, const char *id, uint64_t max_size, struct dlfetch_result
 	return dlfetch_run(&r, res);
 }
 
+/* ---------------------------------------------------------------- a CONNECT proxy */
+
+static void
+relay(int a, int b)
+{
+	struct pollfd p[2] = { { .fd = a, .events = POLLIN }, { .fd = b, .events = POLLIN } };
+	char buf[16384];
+
+	while (poll(p, 2, 5000) > 0) {
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0 || send(p[1 - i].fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+				return;
+		}
+	}
+}
+
+/* Answers one CONNECT per connection (logged as "CONNECT host:port"), then relays. */
+static void __attribute__((noreturn))
+proxy_serve(int lfd)
+{
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), up = -1, port = 0;
+		char head[2048], host[256], line[300];
+		size_t n = 0;
+
+		if (c < 0)
+			continue;
+		while (n < sizeof(head) - 1 && read(c, head + n, 1) == 1) {
+			n++;
+			if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0)
+				break;
+		}
+		head[n] = 0;
+		if (sscanf(head, "CONNECT %255[^:]:%d HTTP/1.1", host, &port) == 2 &&
+		    strcmp(host, "127.0.0.1") == 0 && (up = fixture_connect(port)) >= 0) {
+			snprintf(line, sizeof(line), "CONNECT %s:%d", host, port);
+			srv_log(line);
+			if (send(c, "HTTP/1.1 200 OK\r\n\r\n", 19, MSG_NOSIGNAL) == 19)
+				relay(c, up);
+			close(up);
+		} else {
+			send(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", 45,
+			     MSG_NOSIGNAL);
+		}
+		close(c);
+	}
+}
+
+static void
+test_proxy(void **state)
+{
+	struct dlfetch_result res;
+	struct dlfetch_req r = { .dir = g_dl, .id = "viaproxy", .timeout_ms = 5000 };
+	char url[128], proxy[64], p[512], log[4096], want[256];
+	int pport, lfd = fixture_listen(&pport);
+	pid_t pid;
+
+	(void)state;
+	assert_true(lfd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		proxy_serve(lfd);
+	close(lfd);
+	log_take(log, sizeof(log));
+	snprintf(proxy, sizeof(proxy), "127.0.0.1:%d", pport);
+	url_of(url, sizeof(url), "/file");
+	r.url = url;
+	r.proxy = proxy;
+	assert_int_equal(dlfetch_run(&r, &res), 0);
+	dlpath(p, sizeof(p), "viaproxy", "");
+	assert_file(p, DATA_LEN);
+	log_take(log, sizeof(log));
+	snprintf(want, sizeof(want), "CONNECT 127.0.0.1:%d\n/file range=-\n", g_port);
+	assert_string_equal(log, want);
+	/* a proxy that refuses: transient, says which proxy */
+	snprintf(url, sizeof(url), "http://localhost:%d/file", g_port);
+	r.id = "viaproxy2";
+	assert_int_equal(dlfetch_run(&r, &res), -ECONNREFUSED);
+	assert_true(res.transient);
+	assert_non_null(strstr(res.err, proxy));
+	assert_non_null(strstr(res.err, "403"));
+	fixture_stop(pid);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void
@@ -324,6 +415,33 @@ test_id_ok(void **state)
 	assert_false(dlfetch_id_ok("caf\xc3\xa9"));
 	assert_true(dlfetch_id_ok("123456789012345678901234567890123456789012345678901234567890123"));
 	assert_false(dlfetch_id_ok("1234567890123456789012345678901234567890123456789012345678901234"));
+}
+
+static void
+test_content_range(void **state)
+{
+	uint64_t first, total;
+	bool star;
+
+	(void)state;
+	assert_int_equal(dlfetch_content_range_parse("bytes 100-299999/300000", &first, &total,
+						     &star), 0);
+	assert_int_equal(first, 100);
+	assert_int_equal(total, 300000);
+	assert_false(star);
+	assert_int_equal(dlfetch_content_range_parse("bytes */300000", &first, &total, &star), 0);
+	assert_true(star);
+	assert_int_equal(total, 300000);
+	assert_int_equal(dlfetch_content_range_parse("bytes 0-9/*", &first, &total, &star), 0);
+	assert_int_equal(total, 0);
+	static const char *const bad[] = {
+		NULL, "", "bytes", "bytes ", "items 0-1/2", "bytes 1-0/5", "bytes 0-5/5",
+		"bytes -1-2/3", "bytes 0-1/", "bytes 0-1/2x", "bytes */*", "bytes 0-/5",
+		"bytes  0-1/5", "bytes 0-1 /5", "bytes 0-99999999999999999999/5", "bytes +1-2/3",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (dlfetch_content_range_parse(bad[i], &first, &total, &star) != -EPROTO)
+			fail_msg("accepted '%s'", bad[i] ? bad[i] : "(null)");
 }
 
 static void
@@ -684,6 +802,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_ok),
+		cmocka_unit_test(test_content_range),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_404_and_5xx),
@@ -691,6 +810,7 @@ main(void)
 		cmocka_unit_test(test_truncated_then_resumed),
 		cmocka_unit_test(test_refused_connection),
 		cmocka_unit_test(test_redirects),
+		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_anchors_bundle),
