@@ -116,6 +116,7 @@ struct app_rt {
 	struct hv_domain_info info;
 	uint32_t dom;                  /* enum appfsm_dom */
 	bool adopt_tried;
+	bool spec_built;               /* spec made from the current plan entry */
 };
 
 struct apps {
@@ -800,6 +801,10 @@ app_spec(struct apps *a, struct app_rt *ar, const struct plan_app *pa, char *err
 	memset(s, 0, sizeof(*s));
 	snprintf(s->uuid, sizeof(s->uuid), "%s", pa->uuid);
 	snprintf(s->name, sizeof(s->name), "%.63s", pa->name[0] ? pa->name : pa->uuid);
+	for (char *p = s->name; *p; p++) /* hypervisors take a restricted set */
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			*p = '-';
 	switch (pa->virt) {
 	case PLAN_VIRT_PV:
 		s->virt = HV_VIRT_PV;
@@ -896,10 +901,15 @@ app_observe(struct apps *a, struct app_rt *ar)
 		ar->dom = APPFSM_DOM_ABSENT;
 		return;
 	}
-	if (!ar->spec.run_dir[0])
-		app_run_dir(a, ar->uuid, ar->spec.run_dir, sizeof(ar->spec.run_dir));
-	if (!ar->spec.uuid[0])
+	if (!ar->spec.vcpus) {
+		/* not built from the plan (yet): enough to find and stop it */
+		memset(&ar->spec, 0, sizeof(ar->spec));
 		snprintf(ar->spec.uuid, sizeof(ar->spec.uuid), "%s", ar->uuid);
+		snprintf(ar->spec.name, sizeof(ar->spec.name), "%s", ar->uuid);
+		ar->spec.vcpus = 1;
+		ar->spec.memory_kib = ar->spec.maxmem_kib = 65536;
+		app_run_dir(a, ar->uuid, ar->spec.run_dir, sizeof(ar->spec.run_dir));
+	}
 	memset(&info, 0, sizeof(info));
 	if (!ar->adopt_tried) {
 		ar->adopt_tried = true;
@@ -945,6 +955,7 @@ app_destroy(struct apps *a, struct app_rt *ar)
 		ar->io_granted = false;
 	}
 	ar->halt_requested = false;
+	ar->spec_built = false;        /* its adapters are free again */
 	ar->dom = APPFSM_DOM_ABSENT;
 	memset(&ar->info, 0, sizeof(ar->info));
 }
@@ -1016,6 +1027,7 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 			ar->plan_sig = sig;
 			ar->stopped_by_guest = false;
 			ar->io_error = false;
+			ar->spec_built = false;
 		}
 		if (!ar->counters_known)
 			app_counters_load(a, ar, pa);
@@ -1036,6 +1048,20 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 			ar->delay_until = now + (uint64_t)pa->start_delay_s * 1000;
 		in.delay_pending = now < ar->delay_until;
 		in.create_error = ar->create_error;
+	}
+	if (pa && in.volumes_ready && !ar->spec_built && !in.config_error && a->hv) {
+		/* the whole spec (adapters granted) before looking for a running
+		 * guest: an adopted guest keeps what it holds */
+		char err[HV_ERR] = "";
+
+		if (app_spec(a, ar, pa, err, sizeof(err)) < 0) {
+			ar->io_error = true;
+			snprintf(ar->create_err, sizeof(ar->create_err), "%s", err);
+			memset(&ar->spec, 0, sizeof(ar->spec));
+			in.io_error = true;
+		} else {
+			ar->spec_built = true;
+		}
 	}
 	app_observe(a, ar);
 	in.dom = ar->dom;
@@ -1072,12 +1098,13 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 			snprintf(ar->create_err, sizeof(ar->create_err), "no hypervisor: %s", a->hv_err);
 			break;
 		}
-		rc = app_spec(a, ar, pa, err, sizeof(err));
+		rc = ar->spec_built ? 0 : app_spec(a, ar, pa, err, sizeof(err));
 		if (rc < 0) {
 			ar->io_error = true;
 			snprintf(ar->create_err, sizeof(ar->create_err), "%s", err);
 			break;
 		}
+		ar->spec_built = true;
 		if (mkdir_p(ar->spec.run_dir, 0700) < 0 ||
 		    a->hv_ops->create(a->hv, &ar->spec, err) < 0) {
 			ar->create_error = true;

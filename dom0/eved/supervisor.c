@@ -97,8 +97,8 @@ static void
 child_spawn(struct child *c)
 {
 	struct supervisor *s = sup_of(c);
-	char *argv[24];
-	char lvl[8], interval[16];
+	char *argv[32];
+	char lvl[8], interval[16], parallel[16];
 	int sv[2] = { -1, -1 }, rc, n = 0;
 	pid_t pid;
 
@@ -128,6 +128,21 @@ child_spawn(struct child *c)
 		argv[n++] = "--evc-interval-ms";
 		argv[n++] = interval;
 	}
+	if (s->o->run_dir) {
+		argv[n++] = "--run-dir";
+		argv[n++] = (char *)s->o->run_dir;
+	}
+	if (s->o->board_io) {
+		argv[n++] = "--board";
+		argv[n++] = (char *)s->o->board_io;
+	}
+	if (s->o->hv) {
+		argv[n++] = "--hv";
+		argv[n++] = (char *)s->o->hv;
+	}
+	snprintf(parallel, sizeof(parallel), "%u", s->o->dl_max_parallel ? s->o->dl_max_parallel : 2);
+	argv[n++] = "--dl-max-parallel";
+	argv[n++] = parallel;
 	argv[n] = NULL;
 
 	pid = fork();

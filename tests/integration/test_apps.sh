@@ -85,7 +85,7 @@ open(sys.argv[1] + ".name", "w").write(name)
 import select, tty
 tty.setraw(m)
 os.mkfifo(sys.argv[1] + ".in")
-fin = os.open(sys.argv[1] + ".in", os.O_RDONLY | os.O_NONBLOCK)
+fin = os.open(sys.argv[1] + ".in", os.O_RDWR)  # RDWR: never EOF, never EAGAIN after select
 out = open(sys.argv[1] + ".out", "ab", 0)
 while True:
     r, _, _ = select.select([m, fin], [], [], 1)
