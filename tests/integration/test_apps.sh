@@ -138,6 +138,11 @@ config_json() {
   "deviceIoList": [
     { "ptype": "PhyIoCOM", "phylabel": "COM1", "logicallabel": "COM1", "assigngrp": "COM1",
       "phyaddrs": { "serial": "$PTS" }, "usage": "PhyIoUsageDedicated" } ],
+  "networkInstances": [
+    { "uuidandversion": { "uuid": "55555555-5555-4555-8555-000000000001", "version": "1" }, "displayname": "ni1",
+      "instType": "ZnetInstLocal", "activate": true },
+    { "uuidandversion": { "uuid": "55555555-5555-4555-8555-000000000002", "version": "1" }, "displayname": "ni2",
+      "instType": "ZnetInstLocal", "activate": true } ],
   "datastores": [ { "id": "$DS1", "dType": "DsHttp", "fqdn": "http://127.0.0.1:$DSPORT", "dpath": "" } ],
   "contentInfo": [ { "uuid": "$CT1", "dsId": "$DS1", "URL": "guest.img?cutonce=1500000", "iformat": "RAW",
                      "sha256": "$SHA", "maxSizeBytes": "$SIZE", "displayName": "guest" } ${3:-} ],
@@ -215,5 +220,105 @@ else not_ok "the restarted eved adopts the running guest" "$(grep "$APP1" "$ROOT
 sleep 3
 check "the guest was not rebooted (same pid, still running)" bash -c "[ \"\$(qemu_pid $APP1)\" = '$PID1' ] && kill -0 $PID1"
 check "only one domain was ever started for the app" test "$(grep -c "app $APP1 (guest1): domain started" "$ROOT/eved.log")" -eq 1
+
+# ---- 5. hostile apps: each refused with its reason, never booted; the first keeps running
+zero=0000000000000000000000000000000000000000000000000000000000000000
+cp "$GUEST" "$ROOT/ds/guest2.img"
+APP2=11111111-1111-4111-8111-000000000002; VOL2=22222222-2222-4222-8222-000000000002; CT2=33333333-3333-4333-8333-000000000002
+APP3=11111111-1111-4111-8111-000000000003; VOL3=22222222-2222-4222-8222-000000000003; CT3=33333333-3333-4333-8333-000000000003
+APP4=11111111-1111-4111-8111-000000000004; VOL4=22222222-2222-4222-8222-000000000004
+APP5=11111111-1111-4111-8111-000000000005; VOL5=22222222-2222-4222-8222-000000000005
+APP6=11111111-1111-4111-8111-000000000006; VOL6=22222222-2222-4222-8222-000000000006
+APP7=11111111-1111-4111-8111-000000000007; VOL7=22222222-2222-4222-8222-000000000007; CT7=33333333-3333-4333-8333-000000000007
+app() { # UUID NAME VOL MEMORY-KIB [ADAPTER]
+	local ad=""
+	[ -n "${5:-}" ] && ad=", \"adapters\": [ { \"type\": \"PhyIoCOM\", \"name\": \"$5\" } ]"
+	echo ", { \"uuidandversion\": { \"uuid\": \"$1\", \"version\": \"1\" }, \"displayname\": \"$2\",
+	  \"fixedresources\": { \"memory\": $4, \"maxmem\": $4, \"vcpus\": 1, \"virtualizationMode\": \"HVM\" },
+	  \"activate\": true, \"volumeRefList\": [ { \"uuid\": \"$3\", \"generationCount\": \"1\" } ] $ad }"
+}
+ct() { # UUID URL SHA
+	echo ", { \"uuid\": \"$1\", \"dsId\": \"$DS1\", \"URL\": \"$2\", \"iformat\": \"RAW\", \"sha256\": \"$3\", \"displayName\": \"$2\" }"
+}
+vol() { # UUID [CONTENT]
+	if [ -n "${2:-}" ]; then
+		echo ", { \"uuid\": \"$1\", \"origin\": { \"type\": \"VCOT_DOWNLOAD\", \"downloadContentTreeID\": \"$2\" }, \"generationCount\": \"1\", \"maxsizebytes\": \"134217728\" }"
+	else
+		echo ", { \"uuid\": \"$1\", \"origin\": { \"type\": \"VCOT_BLANK\" }, \"generationCount\": \"1\", \"maxsizebytes\": \"1048576\" }"
+	fi
+}
+# content is shared by hash: each hostile blob needs a hash the store does not hold yet
+{ cat "$GUEST"; echo pad3; } > "$ROOT/ds/guest3.img"
+SHA3=$(sha256sum "$ROOT/ds/guest3.img" | cut -d' ' -f1)
+SHA404=$(echo "never uploaded" | sha256sum | cut -d' ' -f1)
+EXTRA_APPS="$(app $APP2 badsha $VOL2 65536)$(app $APP3 missing $VOL3 65536)$(app $APP4 huge $VOL4 104857600)"
+EXTRA_APPS="$EXTRA_APPS$(app $APP5 nosuchport $VOL5 65536 NOSUCH)$(app $APP6 stealer $VOL6 65536 COM1)"
+EXTRA_CT="$(ct $CT2 guest2.img $zero)$(ct $CT3 nothere.img $SHA404)"
+EXTRA_VOL="$(vol $VOL2 $CT2)$(vol $VOL3 $CT3)$(vol $VOL4)$(vol $VOL5)$(vol $VOL6)"
+config_json 2 "$EXTRA_APPS" "$EXTRA_CT" "$EXTRA_VOL" > "$ROOT/c2.json"
+check "a config with five hostile apps is accepted by the controller" config_set "$ROOT/c2.json"
+expect_error() { # UUID WHAT PATTERN
+	if wait_for 90 bash -c "[ \"\$(app_state $1)\" = ERROR ] && app_err $1 | grep -q -- '$3'"; then
+		ok "$2: ERROR, reason reported ($(app_err $1 | cut -c1-100))"
+	else not_ok "$2: ERROR with '$3'" "state $(app_state $1), err: $(app_err $1)"; fi
+	check "$2: never booted" test ! -e "$ROOT/run/apps/$1/qemu.pid"
+}
+expect_error $APP2 "wrong SHA-256" "SHA-256 mismatch"
+check "wrong SHA-256: nothing of it is kept in the store" test ! -e "$ROOT/persist/apps/img/$zero"
+expect_error $APP3 "a 404 datastore path" "404"
+expect_error $APP4 "impossible resources (100 GiB)" "impossible resources"
+expect_error $APP5 "an adapter that does not exist" "NOSUCH"
+expect_error $APP6 "an adapter another app holds" "COM1"
+# a full disk: the downloads folder on a 2 MiB tmpfs, then a new 11 MB blob
+mkdir -p "$ROOT/persist/downloads"
+if mount -t tmpfs -o size=2m tmpfs "$ROOT/persist/downloads"; then
+	at_exit "umount '$ROOT/persist/downloads' 2>/dev/null"
+	config_json 3 "$EXTRA_APPS$(app $APP7 diskfull $VOL7 65536)" "$EXTRA_CT$(ct $CT7 guest3.img $SHA3)" \
+		"$EXTRA_VOL$(vol $VOL7 $CT7)" > "$ROOT/c2b.json"
+	config_set "$ROOT/c2b.json"
+	expect_error $APP7 "a full disk" "disk full"
+	umount "$ROOT/persist/downloads"
+else
+	not_ok "a 2 MiB tmpfs for the disk-full case" "mount failed (needs root)"
+fi
+check "the first app kept running through all that" bash -c "kill -0 $PID1 && [ \"\$(app_state $APP1)\" = RUNNING ]"
+
+# ---- 6. the seed's Edge Container manifest, imported and booted
+cp "$GUEST" "$ROOT/ds/xenial-amd64-docker-20180725"
+NET1=55555555-5555-4555-8555-000000000001; NET2=55555555-5555-4555-8555-000000000002
+if "$EVC" app import --dir "$A" "$TOP/docs/examples/vm-manifest.json" --device "$DEV" \
+	--datastore "http://127.0.0.1:$DSPORT" --image "xenial-amd64-docker-20180725=$ROOT/ds/xenial-amd64-docker-20180725" \
+	--network indirect=$NET1 --network direct=$NET2 >"$ROOT/import.log" 2>&1; then
+	ok "evc app import takes the seed's example manifest"
+else not_ok "evc app import takes the seed's example manifest" "$(cat "$ROOT/import.log")"; fi
+APPM=$("$EVC" app list --dir "$A" --device "$DEV" --json | $PY -c "
+import json,sys
+d=json.load(sys.stdin)
+print([a['uuid'] for a in d if a.get('name')=='xenial2intf'][0])" 2>>"$ROOT/import.log")
+if wait_for 240 bash -c "[ \"\$(app_state '$APPM')\" = RUNNING ]"; then
+	ok "the imported app runs (state RUNNING)"
+else not_ok "the imported app runs" "uuid '$APPM' state $(app_state "$APPM") err $(app_err "$APPM")"; fi
+if wait_for 180 grep -qa "$MARKER" "$ROOT/run/apps/$APPM/console.log"; then
+	ok "the imported app's guest boots (marker on its console)"
+else not_ok "the imported app's guest boots" "$(tail -c 300 "$ROOT/run/apps/$APPM/console.log" 2>&1)"; fi
+check "its two interfaces became two NICs" bash -c "tr '\\0' ' ' < /proc/\$(qemu_pid $APPM)/cmdline | grep -o 'virtio-net' | wc -l | grep -qx 2"
+
+# ---- 7. removing the apps halts and purges them
+$PY - "$ROOT/c1.json" "$ROOT/c3.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["id"]["version"] = "5"
+c["apps"] = []; c["volumes"] = []; c["contentInfo"] = []
+json.dump(c, open(sys.argv[2], "w"))
+EOF
+check "a config without apps is accepted" config_set "$ROOT/c3.json"
+if wait_for 60 bash -c "! kill -0 $PID1 2>/dev/null"; then ok "the removed app's QEMU is stopped"
+else not_ok "the removed app's QEMU is stopped" "pid $PID1 still there"; fi
+wait_for 30 bash -c "[ -z \"\$(ls '$ROOT/persist/apps/vol/')\" ]"
+check "its volumes are purged from /persist" bash -c "[ -z \"\$(ls '$ROOT/persist/apps/vol/')\" ]"
+check "the imported app's QEMU is stopped too" bash -c "! pgrep -f 'qemu-syste[m].*-uuid $APPM' >/dev/null"
+check "the verified store is emptied of unused content" bash -c "[ -z \"\$(ls '$ROOT/persist/apps/img/')\" ]"
+wait_for 20 bash -c "st=\$(app_state $APP1); [ -z \"\$st\" ] || [ \"\$st\" = INVALID ]"
+check "the controller got the app's deletion" bash -c "st=\$(app_state $APP1); [ -z \"\$st\" ] || [ \"\$st\" = INVALID ]"
 
 done_testing
