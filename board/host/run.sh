@@ -7,7 +7,11 @@
 #      start `eved --host` (soft device key; no TPM here);
 #   3. wait until the device has onboarded, received its config and reported;
 #      show what the controller knows; kill the device's evc role to show the
-#      supervisor restart it; stop everything and say what happened.
+#      supervisor restart it;
+#   4. deploy an app: a tiny guest disk (tests/guest/mkguest.sh) served by a
+#      local HTTP datastore; the device downloads, verifies, makes its volume
+#      and boots it under QEMU (TCG without KVM); show its state and console;
+#      remove it again; stop everything and say what happened.
 #   board/host/run.sh BUILD_DIR        (RUN_SECONDS=N keeps it up N s more)
 set -u
 B=${1:-build/rel}
@@ -17,7 +21,7 @@ rm -rf "$RUN"
 mkdir -p "$RUN/config" "$RUN/persist"
 
 say() { echo "run: $*"; }
-die() { say "$*"; kill "$spid" "$pid" 2>/dev/null; exit 1; }
+die() { say "$*"; kill "$spid" "$pid" ${dspid:-} 2>/dev/null; exit 1; }
 
 say "controller: evc init --dir $RUN/evc"
 "$B/evc" init --dir "$RUN/evc" --server "localhost:$PORT" >/dev/null || exit 1
@@ -32,6 +36,7 @@ echo "RUN-0001" > "$RUN/config/serial"
 echo "run-soft-0001" > "$RUN/config/soft_serial"
 say "device: $B/eved --host (config $RUN/config, persist $RUN/persist)"
 "$B/eved" --host --config "$RUN/config" --persist "$RUN/persist" --evc-interval-ms 2000 \
+	--run-dir "$PWD/$RUN/run" --hv kvm \
 	--ready-fd 9 9>"$RUN/ready" 2>"$RUN/eved.log" &
 pid=$!
 trap 'kill -TERM $pid $spid 2>/dev/null' INT TERM
@@ -56,6 +61,52 @@ say "killing the evc role (pid $victim) to show the supervisor restart it"
 kill -KILL "$victim"
 sleep 1
 say "evc is now pid $(pgrep -P $pid -x eved-evc)"
+# ---- an app
+DSPORT=$((PORT + 1))
+mkdir -p "$RUN/ds"
+say "app: building a tiny guest disk (tests/guest/mkguest.sh; cached under build/guest)"
+tests/guest/mkguest.sh "$RUN/ds/guest.img" --marker EDGEVISOR-RUN-GUEST >"$RUN/mkguest.log" 2>&1 \
+	|| die "mkguest.sh failed; see $RUN/mkguest.log"
+/usr/bin/python3 tests/lib/datastore.py --root "$RUN/ds" --port "$DSPORT" >/dev/null 2>&1 &
+dspid=$!
+sha=$(sha256sum "$RUN/ds/guest.img" | cut -d' ' -f1)
+APP=0d1e2f30-4152-4637-8899-aabbccddeeff
+app_config() { # VERSION WITH-APP(0|1)
+	local apps=""
+	[ "$2" = 1 ] && apps=',
+  "datastores": [ { "id": "5a1b2c3d-0000-4000-8000-000000000001", "dType": "DsHttp", "fqdn": "127.0.0.1:'$DSPORT'" } ],
+  "contentInfo": [ { "uuid": "5a1b2c3d-0000-4000-8000-000000000002", "dsId": "5a1b2c3d-0000-4000-8000-000000000001",
+                     "URL": "guest.img", "iformat": "RAW", "sha256": "'$sha'", "displayName": "guest" } ],
+  "volumes": [ { "uuid": "5a1b2c3d-0000-4000-8000-000000000003", "generationCount": "1", "maxsizebytes": "67108864",
+                 "origin": { "type": "VCOT_DOWNLOAD", "downloadContentTreeID": "5a1b2c3d-0000-4000-8000-000000000002" } } ],
+  "apps": [ { "uuidandversion": { "uuid": "'$APP'", "version": "1" }, "displayname": "demo", "activate": true,
+              "fixedresources": { "memory": 262144, "maxmem": 262144, "vcpus": 1, "virtualizationMode": "HVM",
+                                  "enable_vnc": true },
+              "volumeRefList": [ { "uuid": "5a1b2c3d-0000-4000-8000-000000000003", "generationCount": "1" } ] } ]'
+	echo "{ \"id\": { \"uuid\": \"$uuid\", \"version\": \"$1\" },
+  \"configItems\": [ { \"key\": \"timer.config.interval\", \"value\": \"2\" } ]$apps }"
+}
+app_config 2 1 > "$RUN/app.json"
+"$B/evc" config set --dir "$RUN/evc" "$uuid" "$RUN/app.json" | sed 's/^/run:   /'
+say "app: a datastore, a content tree, a volume and an app are in the config; waiting for it to run"
+state=""
+for _ in $(seq 240); do
+	state=$("$B/evc" app list --dir "$RUN/evc" --device "$uuid" --json | sed -n 's/.*"state":"\([A-Z_]*\)".*/\1/p')
+	[ "$state" = RUNNING ] && break
+	sleep 0.5
+done
+"$B/evc" app list --dir "$RUN/evc" --device "$uuid" | sed 's/^/run:   /'
+[ "$state" = RUNNING ] || say "app: not running (state '$state'); see $RUN/eved.log"
+for _ in $(seq 120); do grep -qa EDGEVISOR-RUN-GUEST "$RUN/run/apps/$APP/console.log" 2>/dev/null && break; sleep 0.5; done
+say "app: the guest's console ($RUN/run/apps/$APP/console.log), last line:"
+tail -n 1 "$RUN/run/apps/$APP/console.log" 2>/dev/null | tr -d '\r' | sed 's/^/run:   /'
+say "app: its VNC is the unix socket $RUN/run/apps/$APP/vnc.sock (never a TCP port)"
+app_config 3 0 > "$RUN/noapp.json"
+"$B/evc" config set --dir "$RUN/evc" "$uuid" "$RUN/noapp.json" >/dev/null
+for _ in $(seq 60); do [ -e "$RUN/run/apps/$APP/qemu.pid" ] || break; sleep 0.5; done
+say "app: removed from the config; its guest is $([ -e "$RUN/run/apps/$APP/qemu.pid" ] && echo "still running" || echo "stopped and its volume purged")"
+kill "$dspid" 2>/dev/null
+
 say "stopping eved with SIGTERM"
 kill -TERM $pid
 wait $pid
@@ -64,5 +115,5 @@ say "eved exited with status $rc"
 kill -TERM $spid
 wait $spid 2>/dev/null
 say "device log: $RUN/eved.log; controller: $RUN/evc, $RUN/evc-serve.log"
-say "not yet here: apps (issue 4), the Xen image (issue 5)"
+say "not yet here: the Xen image (issue 5); the app ran under QEMU in host mode"
 exit $rc
