@@ -153,7 +153,7 @@ config_json() {
                                   "virtualizationMode": "HVM", "enable_vnc": true },
               "activate": true,
               "volumeRefList": [ { "uuid": "$VOL1", "generationCount": "1" } ],
-              "adapters": [ { "type": "PhyIoCOM", "name": "COM1" } ] } ${2:-} ] }
+              "adapters": [ { "type": "PhyIoCOM", "name": "COM1" } ] ${APP1_EXTRA:-} } ${2:-} ] }
 EOF
 }
 config_set() { # FILE
@@ -221,6 +221,65 @@ sleep 3
 check "the guest was not rebooted (same pid, still running)" bash -c "[ \"\$(qemu_pid $APP1)\" = '$PID1' ] && kill -0 $PID1"
 check "only one domain was ever started for the app" test "$(grep -c "app $APP1 (guest1): domain started" "$ROOT/eved.log")" -eq 1
 
+# ---- 4b. restart and purge counters
+APP1_EXTRA=', "restart": { "counter": 1 }'
+config_json 11 > "$ROOT/c1r.json"
+config_set "$ROOT/c1r.json"
+if wait_for 60 bash -c "p=\$(qemu_pid $APP1); [ -n \"\$p\" ] && [ \"\$p\" != $PID1 ] && kill -0 \$p"; then
+	ok "restart counter +1: the guest is restarted (new QEMU pid)"
+else not_ok "restart counter +1 restarts the guest" "pid $(qemu_pid $APP1), was $PID1"; fi
+PID1=$(qemu_pid $APP1)
+VOLF=$ROOT/persist/apps/vol/$VOL1.1.qcow2
+INO=$(stat -c %i "$VOLF")
+APP1_EXTRA=', "restart": { "counter": 1 }, "purge": { "counter": 1 }'
+config_json 12 > "$ROOT/c1p.json"
+config_set "$ROOT/c1p.json"
+if wait_for 90 bash -c "p=\$(qemu_pid $APP1); [ -n \"\$p\" ] && [ \"\$p\" != $PID1 ] && kill -0 \$p && [ \"\$(stat -c %i '$VOLF' 2>/dev/null)\" != $INO ]"; then
+	ok "purge counter +1: the volume is rebuilt from its content and the guest restarted"
+else not_ok "purge counter +1 rebuilds the volume" "pid $(qemu_pid $APP1) (was $PID1), inode $(stat -c %i "$VOLF" 2>&1) (was $INO)"; fi
+check "purge: the content was not downloaded again (kept by hash)" test "$(grep -c '"path": "/guest.img"' "$ROOT/ds.log")" -eq 2
+wait_for 60 bash -c "[ \"\$(app_state $APP1)\" = RUNNING ]"
+PID1=$(qemu_pid $APP1)
+
+# ---- 4c. signed content: siginfo checked against the device's roots
+SIGD=$ROOT/sig; mkdir -p "$SIGD"
+{ cat "$GUEST"; echo signed; } > "$ROOT/ds/guest-signed.img"
+SHA8=$(sha256sum "$ROOT/ds/guest-signed.img" | cut -d' ' -f1)
+openssl ecparam -name prime256v1 -genkey -noout -out "$SIGD/signer.key" 2>/dev/null
+openssl req -new -key "$SIGD/signer.key" -subj "/CN=image signer" -out "$SIGD/signer.csr" 2>/dev/null
+printf 'keyUsage=critical,digitalSignature\n' > "$SIGD/ext"
+openssl x509 -req -in "$SIGD/signer.csr" -CA "$A/root-certificate.pem" -CAkey "$A/root.key.pem" \
+	-CAcreateserial -days 30 -extfile "$SIGD/ext" -out "$ROOT/ds/signer.pem" 2>/dev/null
+openssl req -x509 -new -key "$SIGD/signer.key" -subj "/CN=rogue signer" -days 30 \
+	-out "$ROOT/ds/rogue.pem" 2>/dev/null
+SIG8=$(openssl dgst -sha256 -sign "$SIGD/signer.key" "$ROOT/ds/guest-signed.img" | base64 -w0)
+check "a signer certificate issued by the controller's root is made for the test" test -s "$ROOT/ds/signer.pem"
+APP8=11111111-1111-4111-8111-000000000008; VOL8=22222222-2222-4222-8222-000000000008; CT8=33333333-3333-4333-8333-000000000008
+APP9=11111111-1111-4111-8111-000000000009; VOL9=22222222-2222-4222-8222-000000000009; CT9=33333333-3333-4333-8333-000000000009
+sapp() { # UUID NAME VOL
+	echo ", { \"uuidandversion\": { \"uuid\": \"$1\", \"version\": \"1\" }, \"displayname\": \"$2\",
+	  \"fixedresources\": { \"memory\": 65536, \"maxmem\": 65536, \"vcpus\": 1, \"virtualizationMode\": \"HVM\" },
+	  \"activate\": true, \"volumeRefList\": [ { \"uuid\": \"$3\", \"generationCount\": \"1\" } ] }"
+}
+sct() { # UUID SIGNER-URL
+	echo ", { \"uuid\": \"$1\", \"dsId\": \"$DS1\", \"URL\": \"guest-signed.img\", \"iformat\": \"RAW\", \"sha256\": \"$SHA8\",
+	  \"siginfo\": { \"signercerturl\": \"$2\", \"signature\": \"$SIG8\" } }"
+}
+svol() { echo ", { \"uuid\": \"$1\", \"origin\": { \"type\": \"VCOT_DOWNLOAD\", \"downloadContentTreeID\": \"$2\" }, \"generationCount\": \"1\", \"maxsizebytes\": \"134217728\" }"; }
+# the rogue one first: its content tree is refused although the blob's hash is right
+config_json 13 "$(sapp $APP9 rogue $VOL9)" "$(sct $CT9 rogue.pem)" "$(svol $VOL9 $CT9)" > "$ROOT/c4.json"
+config_set "$ROOT/c4.json"
+if wait_for 90 bash -c "[ \"\$(app_state $APP9)\" = ERROR ] && app_err $APP9 | grep -q 'signature refused'"; then
+	ok "content signed by a certificate outside the device's roots: refused ($(app_err $APP9 | cut -c1-110))"
+else not_ok "content signed outside the device's roots is refused" "state $(app_state $APP9) err $(app_err $APP9)"; fi
+check "the refused signed content never boots" test ! -e "$ROOT/run/apps/$APP9/qemu.pid"
+config_json 14 "$(sapp $APP8 signed $VOL8)" "$(sct $CT8 signer.pem)" "$(svol $VOL8 $CT8)" > "$ROOT/c5.json"
+config_set "$ROOT/c5.json"
+if wait_for 120 bash -c "[ \"\$(app_state $APP8)\" = RUNNING ]"; then
+	ok "content whose signature chains to the device's roots is verified and boots"
+else not_ok "correctly signed content boots" "state $(app_state $APP8) err $(app_err $APP8)"; fi
+check "the signature check is logged" grep -q "content $CT8 (.*): signature verified" "$ROOT/eved.log"
+
 # ---- 5. hostile apps: each refused with its reason, never booted; the first keeps running
 zero=0000000000000000000000000000000000000000000000000000000000000000
 cp "$GUEST" "$ROOT/ds/guest2.img"
@@ -255,7 +314,7 @@ EXTRA_APPS="$(app $APP2 badsha $VOL2 65536)$(app $APP3 missing $VOL3 65536)$(app
 EXTRA_APPS="$EXTRA_APPS$(app $APP5 nosuchport $VOL5 65536 NOSUCH)$(app $APP6 stealer $VOL6 65536 COM1)"
 EXTRA_CT="$(ct $CT2 guest2.img $zero)$(ct $CT3 nothere.img $SHA404)"
 EXTRA_VOL="$(vol $VOL2 $CT2)$(vol $VOL3 $CT3)$(vol $VOL4)$(vol $VOL5)$(vol $VOL6)"
-config_json 2 "$EXTRA_APPS" "$EXTRA_CT" "$EXTRA_VOL" > "$ROOT/c2.json"
+config_json 15 "$EXTRA_APPS" "$EXTRA_CT" "$EXTRA_VOL" > "$ROOT/c2.json"
 check "a config with five hostile apps is accepted by the controller" config_set "$ROOT/c2.json"
 expect_error() { # UUID WHAT PATTERN
 	if wait_for 90 bash -c "[ \"\$(app_state $1)\" = ERROR ] && app_err $1 | grep -q -- '$3'"; then
@@ -273,7 +332,7 @@ expect_error $APP6 "an adapter another app holds" "COM1"
 mkdir -p "$ROOT/persist/downloads"
 if mount -t tmpfs -o size=2m tmpfs "$ROOT/persist/downloads"; then
 	at_exit "umount '$ROOT/persist/downloads' 2>/dev/null"
-	config_json 3 "$EXTRA_APPS$(app $APP7 diskfull $VOL7 65536)" "$EXTRA_CT$(ct $CT7 guest3.img $SHA3)" \
+	config_json 16 "$EXTRA_APPS$(app $APP7 diskfull $VOL7 65536)" "$EXTRA_CT$(ct $CT7 guest3.img $SHA3)" \
 		"$EXTRA_VOL$(vol $VOL7 $CT7)" > "$ROOT/c2b.json"
 	config_set "$ROOT/c2b.json"
 	expect_error $APP7 "a full disk" "disk full"
@@ -307,7 +366,7 @@ check "its two interfaces became two NICs" bash -c "tr '\\0' ' ' < /proc/\$(qemu
 $PY - "$ROOT/c1.json" "$ROOT/c3.json" <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
-c["id"]["version"] = "5"
+c["id"]["version"] = "20"
 c["apps"] = []; c["volumes"] = []; c["contentInfo"] = []
 json.dump(c, open(sys.argv[2], "w"))
 EOF
