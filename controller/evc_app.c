@@ -102,24 +102,6 @@ out:
 	return rc;
 }
 
-static int
-open_store_dir(const struct evc_args *a, struct store *st)
-{
-	char path[1024];
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/evc.db", a->dir) >= sizeof(path) ||
-	    access(path, F_OK) < 0) {
-		fprintf(stderr, "evc: %s/evc.db: no controller store (run 'evc init --dir %s')\n",
-			a->dir, a->dir);
-		return -ENOENT;
-	}
-	if (store_open(st, path) < 0) {
-		fprintf(stderr, "evc: %s\n", st->err);
-		return -EIO;
-	}
-	return 0;
-}
-
 struct find_serial {
 	const char *serial;
 	char uuid[37];
@@ -325,7 +307,7 @@ evc_app_import(const struct evc_args *a)
 			goto out;
 		}
 	}
-	if (open_store_dir(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		goto out;
 	st_open = true;
 	if (device_resolve(&st, "app import", a->device, dev) < 0)
@@ -450,7 +432,7 @@ evc_app_list(const struct evc_args *a)
 		fprintf(stderr, "evc: app list needs --device UUID|SERIAL\n");
 		return 2;
 	}
-	if (open_store_dir(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		return 1;
 	if (device_resolve(&st, "app list", a->device, dev) < 0 ||
 	    config_load(&st, "app list", dev, &cfg) < 0)

@@ -53,8 +53,8 @@ evc_read_cert(const char *path, unsigned char **der, size_t *len, char *err, siz
 	return rc;
 }
 
-static int
-open_store(const struct evc_args *a, struct store *st)
+int
+evc_store_open(const struct evc_args *a, struct store *st)
 {
 	char path[1024];
 
@@ -91,7 +91,7 @@ cmd_init(const struct evc_args *a)
 		fprintf(stderr, "evc init: %s\n", err);
 		return 1;
 	}
-	if (open_store(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		return 1;
 	store_close(&st);
 	printf("Controller PKI in %s:\n"
@@ -134,7 +134,7 @@ cmd_cert_add(const struct evc_args *a, bool onboard)
 		return 1;
 	}
 	x509_der_sha256(der, len, hash);
-	if (open_store(a, &st) < 0) {
+	if (evc_store_open(a, &st) < 0) {
 		free(der);
 		return 1;
 	}
@@ -236,7 +236,7 @@ cmd_device_list(const struct evc_args *a)
 	struct store st;
 	int rc;
 
-	if (open_store(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		return 1;
 	if (a->json)
 		printf("[");
@@ -263,7 +263,7 @@ cmd_device_show(const struct evc_args *a)
 		fprintf(stderr, "evc: device show needs a UUID\n");
 		return 2;
 	}
-	if (open_store(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		return 1;
 	rc = store_device_by_uuid(&st, a->argv[2], &d);
 	if (rc < 0) {
@@ -301,7 +301,7 @@ cmd_config_set(const struct evc_args *a)
 		free(data);
 		return 1;
 	}
-	if (open_store(a, &st) < 0) {
+	if (evc_store_open(a, &st) < 0) {
 		free(data);
 		return 1;
 	}
@@ -328,7 +328,7 @@ cmd_config_get(const struct evc_args *a)
 		fprintf(stderr, "evc: config get needs a UUID\n");
 		return 2;
 	}
-	if (open_store(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		return 1;
 	rc = store_config_get(&st, a->argv[2], &pb, &len, hash);
 	store_close(&st);
@@ -362,7 +362,7 @@ cmd_cert_revoke(const struct evc_args *a)
 	}
 	x509_der_sha256(der, len, hash);
 	free(der);
-	if (open_store(a, &st) < 0)
+	if (evc_store_open(a, &st) < 0)
 		return 1;
 	rc = store_cert_revoke(&st, hash);
 	if (rc < 0)

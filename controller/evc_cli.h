@@ -54,4 +54,9 @@ int evc_app_list(const struct evc_args *a);
 /* Reads a PEM (or DER) certificate file into DER: 0, or -errno with err. */
 int evc_read_cert(const char *path, unsigned char **der, size_t *len, char *err, size_t errsz);
 
+/* Opens the store of --dir (a clear error when the folder or its evc.db is
+ * missing): 0, -ENOENT, -ENAMETOOLONG or -EIO. */
+struct store;
+int evc_store_open(const struct evc_args *a, struct store *st);
+
 #endif

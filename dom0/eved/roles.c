@@ -22,6 +22,20 @@ const struct role_desc eved_roles[ROLE_COUNT] = {
 	[ROLE_BASEOS] = { ROLE_BASEOS, "baseos", "the A/B partitions" },
 };
 
+/* Messages relayed between roles (eved_routes[]): the same bounds on the
+ * way up to the supervisor and on the way down to the destination. */
+#define ROUTED_TYPES \
+	{ IPC_APPS_PLAN, "APPS_PLAN", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED }, \
+	{ IPC_APPS_STATUS, "APPS_STATUS", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED }, \
+	{ IPC_APPS_METRICS, "APPS_METRICS", offsetof(struct apps_metrics, m), \
+	  sizeof(struct apps_metrics), IPC_FD_NEVER }, \
+	{ IPC_DL_REQ, "DL_REQ", offsetof(struct ipc_dl_req, cert_pem), sizeof(struct ipc_dl_req), \
+	  IPC_FD_NEVER }, \
+	{ IPC_DL_CANCEL, "DL_CANCEL", sizeof(struct ipc_dl_id), sizeof(struct ipc_dl_id), \
+	  IPC_FD_NEVER }, \
+	{ IPC_DL_STATUS, "DL_STATUS", sizeof(struct ipc_dl_status), sizeof(struct ipc_dl_status), \
+	  IPC_FD_OPTIONAL },
+
 static const struct ipc_type_desc to_parent_types[] = {
 	{ IPC_HELLO, "HELLO", sizeof(struct ipc_hello), sizeof(struct ipc_hello), IPC_FD_NEVER },
 	{ IPC_PONG, "PONG", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_NEVER },
@@ -31,16 +45,7 @@ static const struct ipc_type_desc to_parent_types[] = {
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),
 	  IPC_FD_NEVER },
 	{ IPC_IDENTITY, "IDENTITY", IPC_IDENTITY_FIXED, sizeof(struct ipc_identity), IPC_FD_NEVER },
-	{ IPC_APPS_PLAN, "APPS_PLAN", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
-	{ IPC_APPS_STATUS, "APPS_STATUS", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
-	{ IPC_APPS_METRICS, "APPS_METRICS", offsetof(struct apps_metrics, m),
-	  sizeof(struct apps_metrics), IPC_FD_NEVER },
-	{ IPC_DL_REQ, "DL_REQ", offsetof(struct ipc_dl_req, cert_pem), sizeof(struct ipc_dl_req),
-	  IPC_FD_NEVER },
-	{ IPC_DL_CANCEL, "DL_CANCEL", sizeof(struct ipc_dl_id), sizeof(struct ipc_dl_id),
-	  IPC_FD_NEVER },
-	{ IPC_DL_STATUS, "DL_STATUS", sizeof(struct ipc_dl_status), sizeof(struct ipc_dl_status),
-	  IPC_FD_OPTIONAL },
+	ROUTED_TYPES
 };
 static const struct ipc_type_desc to_role_types[] = {
 	{ IPC_PING, "PING", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_NEVER },
@@ -51,16 +56,7 @@ static const struct ipc_type_desc to_role_types[] = {
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),
 	  IPC_FD_NEVER },
 	{ IPC_IDENTITY, "IDENTITY", IPC_IDENTITY_FIXED, sizeof(struct ipc_identity), IPC_FD_NEVER },
-	{ IPC_APPS_PLAN, "APPS_PLAN", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
-	{ IPC_APPS_STATUS, "APPS_STATUS", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
-	{ IPC_APPS_METRICS, "APPS_METRICS", offsetof(struct apps_metrics, m),
-	  sizeof(struct apps_metrics), IPC_FD_NEVER },
-	{ IPC_DL_REQ, "DL_REQ", offsetof(struct ipc_dl_req, cert_pem), sizeof(struct ipc_dl_req),
-	  IPC_FD_NEVER },
-	{ IPC_DL_CANCEL, "DL_CANCEL", sizeof(struct ipc_dl_id), sizeof(struct ipc_dl_id),
-	  IPC_FD_NEVER },
-	{ IPC_DL_STATUS, "DL_STATUS", sizeof(struct ipc_dl_status), sizeof(struct ipc_dl_status),
-	  IPC_FD_OPTIONAL },
+	ROUTED_TYPES
 };
 const struct ipc_proto eved_proto_to_parent = {
 	"role->supervisor", to_parent_types, sizeof(to_parent_types) / sizeof(to_parent_types[0])
