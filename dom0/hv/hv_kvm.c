@@ -9,6 +9,7 @@
  *   ovmf_vars.fd the guest's UEFI variable store (uefi only)
  *   qemu.log     QEMU's own stdout/stderr from start-up
  */
+#include "evloop.h"
 #include "hv.h"
 #include "hv_int.h"
 #include "hv_qmp.h"
@@ -226,10 +227,7 @@ hv_kvm_argv(const struct hv_domain_spec *s, const struct hv_opts *o, bool kvm_ac
 static int64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)evloop_now_ms();
 }
 
 static void
