@@ -30,6 +30,8 @@ eved_start() {
 	at_exit "kill \$EVED_PID 2>/dev/null"
 }
 eved_stop() { kill "$EVED_PID" 2>/dev/null; wait "$EVED_PID" 2>/dev/null; }
+# guests outlive eved by design: whatever happens, none of this test's is left behind
+at_exit "pkill -f 'qemu-syste[m].*$ROOT' 2>/dev/null"
 uuid_of() { "$EVC" device list --dir "$A" --json | $PY -c \
 	"import json,sys; d=[x for x in json.load(sys.stdin) if x['serial']=='$1']; print(d[0]['uuid'] if d else '')"; }
 # app_state UUID: the last ZInfoApp state name the controller has for the app
