@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomicfile.h"
+#include "hv.h"
 #include "pbjson.h"
 
 #include "config/devconfig.pb-c.h"
@@ -41,25 +42,17 @@ iomodel_ptype_name(uint32_t ptype, char buf[16])
 	}
 }
 
-/* DDDD:BB:DD.F in hex, normalised to lower case in place. */
+/* DDDD:BB:DD.F (the long form only), normalised to lower case in place. */
 static bool
 pci_ok(char *s)
 {
-	static const char shape[] = "xxxx:xx:xx.x";
+	unsigned d, b, v, f;
 
-	if (strlen(s) != sizeof(shape) - 1)
+	if (strlen(s) != 12 || hv_bdf_parse(s, &d, &b, &v, &f) < 0)
 		return false;
-	for (size_t i = 0; shape[i]; i++) {
-		if (shape[i] != 'x') {
-			if (s[i] != shape[i])
-				return false;
-			continue;
-		}
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-		s[i] = (char)tolower((unsigned char)s[i]);
-	}
-	return s[11] <= '7';
+	for (char *c = s; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return true;
 }
 
 /* "bus:addr", decimal, each 1..3 digits */

@@ -132,6 +132,10 @@ extern const struct hv_ops hv_ops_xen;
  * else "kvm"; name "xen" or "kvm" forces one; NULL for an unknown name. */
 const struct hv_ops *hv_choose(const char *name);
 
+/* A PCI address "DDDD:BB:DD.F" (or "BB:DD.F"), hex, device <= 0x1f, function
+ * <= 7: 0 and its parts, or -EINVAL (pure; also the board model's check). */
+int hv_bdf_parse(const char *bdf, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn);
+
 /* kvm: the QEMU argv for s (NULL-terminated, malloc'd: hv_argv_free). */
 int hv_kvm_argv(const struct hv_domain_spec *s, const struct hv_opts *o, bool kvm_accel,
 		char ***argv, char *err);

@@ -23,7 +23,6 @@ int hv_errf(char *err, const struct hv_domain_spec *s, int rc, const char *fmt, 
 int hv_spec_check(const struct hv_domain_spec *s, bool need_run_dir, char *err);
 
 /* "DDDD:BB:DD.F" (hex; the domain part may be left out) -> numbers. */
-int hv_bdf_parse(const char *bdf, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn);
 /* "BUS:ADDR" (decimal, 1..255 and 1..127). */
 int hv_usb_parse(const char *s, unsigned *bus, unsigned *addr);
 /* "xx:xx:xx:xx:xx:xx" (hex). */
