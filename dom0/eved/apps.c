@@ -97,6 +97,10 @@ struct volume_rt {
 	bool failed;                   /* a job failed: no retry until the plan changes */
 };
 
+#define APP_CONSOLE_LINE 240         /* longer lines are cut */
+#define APP_CONSOLE_CHUNK 4096       /* console bytes read per app per tick */
+#define APP_CONSOLE_LINES 16         /* console lines logged per app per tick */
+
 struct app_rt {
 	bool used, seen;
 	char uuid[PLAN_UUID];
@@ -117,6 +121,11 @@ struct app_rt {
 	uint32_t dom;                  /* enum appfsm_dom */
 	bool adopt_tried;
 	bool spec_built;               /* spec made from the current plan entry */
+	/* the guest's console, forwarded to the log line by line */
+	uint64_t console_off;
+	bool console_skip;             /* adopted: what is there was forwarded before */
+	char console_line[APP_CONSOLE_LINE];
+	size_t console_len;
 };
 
 struct apps {
@@ -891,6 +900,62 @@ app_spec(struct apps *a, struct app_rt *ar, const struct plan_app *pa, char *err
 }
 
 static void
+console_emit(struct app_rt *ar)
+{
+	size_t n = ar->console_len;
+
+	while (n && (ar->console_line[n - 1] == '\r' || ar->console_line[n - 1] == '\n'))
+		n--;
+	if (n)
+		log_info("app %s console: %.*s", ar->st.name[0] ? ar->st.name : ar->uuid, (int)n,
+			 ar->console_line);
+	ar->console_len = 0;
+}
+
+/* Forwards what the guest printed on its console since the last tick to the
+ * log (and so to the controller), a bounded amount per tick.  A file that
+ * shrank is a new boot: read it from the start. */
+static void
+app_console_forward(struct app_rt *ar)
+{
+	char buf[APP_CONSOLE_CHUNK];
+	struct stat st;
+	unsigned lines = 0;
+	ssize_t n;
+	int fd;
+
+	if (!ar->info.console_log[0])
+		return;
+	fd = open(ar->info.console_log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	if (ar->console_skip) {
+		ar->console_skip = false;
+		ar->console_off = (uint64_t)st.st_size;
+	}
+	if ((uint64_t)st.st_size < ar->console_off) {
+		ar->console_off = 0;
+		ar->console_len = 0;
+	}
+	n = pread(fd, buf, sizeof(buf), (off_t)ar->console_off);
+	for (ssize_t i = 0; i < n && lines < APP_CONSOLE_LINES; i++) {
+		ar->console_off++;
+		if (buf[i] == '\n') {
+			console_emit(ar);
+			lines++;
+			continue;
+		}
+		if (ar->console_len < sizeof(ar->console_line))
+			ar->console_line[ar->console_len++] =
+				(buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\t' ? buf[i] : '.';
+	}
+out:
+	close(fd);
+}
+
+static void
 app_observe(struct apps *a, struct app_rt *ar)
 {
 	char err[HV_ERR] = "";
@@ -914,9 +979,11 @@ app_observe(struct apps *a, struct app_rt *ar)
 	if (!ar->adopt_tried) {
 		ar->adopt_tried = true;
 		rc = a->hv_ops->adopt(a->hv, &ar->spec, &info, err);
-		if (rc == 0)
+		if (rc == 0) {
 			log_notice("app %s: domain found running (pid %d, domid %d): adopted",
 				   ar->uuid, info.pid, info.domid);
+			ar->console_skip = true;
+		}
 	} else {
 		rc = a->hv_ops->info(a->hv, &ar->spec, &info, err);
 	}
@@ -926,6 +993,8 @@ app_observe(struct apps *a, struct app_rt *ar)
 		return;
 	}
 	ar->info = info;
+	if (info.state == HV_RUNNING || info.state == HV_PAUSED)
+		app_console_forward(ar);
 	switch (info.state) {
 	case HV_RUNNING:
 	case HV_PAUSED:
@@ -958,6 +1027,8 @@ app_destroy(struct apps *a, struct app_rt *ar)
 	ar->spec_built = false;        /* its adapters are free again */
 	ar->dom = APPFSM_DOM_ABSENT;
 	memset(&ar->info, 0, sizeof(ar->info));
+	ar->console_off = 0;           /* the next boot writes a new console log */
+	ar->console_len = 0;
 }
 
 static void

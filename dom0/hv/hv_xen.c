@@ -25,6 +25,9 @@
 #include <xentoollog.h>
 
 #define XEN_PRIVCMD "/dev/xen/privcmd"
+/* xenconsoled --log=guest --log-dir=XEN_LOG_DIR (started by eved's sysinit)
+ * writes each guest's console to guest-<domain name>.log */
+#define XEN_LOG_DIR "/var/log/xen"
 
 static char *
 dup_or_null(const char *s, bool *oom)
@@ -383,6 +386,7 @@ xen_info(struct hv *h, const struct hv_domain_spec *s, struct hv_domain_info *in
 	if (rc)
 		return hv_errf(err, s, rc, "libxl_list_domain failed");
 	fill_info(h, &d, info);
+	snprintf(info->console_log, sizeof info->console_log, XEN_LOG_DIR "/guest-%s.log", s->name);
 	if (s->vnc)
 		snprintf(info->vnc, sizeof info->vnc, "127.0.0.1:%u", 5900 + s->vnc_display);
 	libxl_dominfo_dispose(&d);

@@ -14,6 +14,9 @@
 # modules; loading them and busybox acpid was tried and did not power off):
 # stop it with QMP "quit" or a signal.
 # --qcow2 writes OUT as qcow2 (qemu-img convert) instead of raw.
+# --kernel-dir DIR also copies the guest's kernel and initramfs to
+# DIR/vmlinuz and DIR/initrd.gz: a Xen PV or PVH guest boots them directly
+# (console=hvc0 on its command line: the marker goes to the PV console).
 # The result is cached under build/guest/ keyed by kernel version, marker,
 # busybox and this script; the build itself uses fixed timestamps, volume id
 # and file order, so two builds give the same bytes.
@@ -21,12 +24,13 @@
 # cpio, gzip, qemu-utils (--qcow2 only).
 set -euo pipefail
 
-usage() { echo "usage: mkguest.sh OUT.img [--marker TEXT] [--qcow2]" >&2; exit 2; }
-OUT="" MARKER="EDGEVISOR-GUEST-OK" QCOW2=0
+usage() { echo "usage: mkguest.sh OUT.img [--marker TEXT] [--qcow2] [--kernel-dir DIR]" >&2; exit 2; }
+OUT="" MARKER="EDGEVISOR-GUEST-OK" QCOW2=0 KDIR=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--marker) [ $# -ge 2 ] || usage; MARKER=$2; shift 2 ;;
 	--qcow2) QCOW2=1; shift ;;
+	--kernel-dir) [ $# -ge 2 ] || usage; KDIR=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "mkguest.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$OUT" ] || usage; OUT=$1; shift ;;
@@ -130,4 +134,8 @@ if [ "$QCOW2" = 1 ]; then
 else
 	cp "$CACHED" "$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
+fi
+if [ -n "$KDIR" ]; then
+	mkdir -p "$KDIR"
+	MTOOLS_SKIP_CHECK=1 mcopy -n -o -i "$CACHED" ::/vmlinuz ::/initrd.gz "$KDIR/"
 fi

@@ -180,6 +180,12 @@ if wait_for 180 grep -qa "$MARKER" "$ROOT/run/apps/$APP1/console.log"; then
 else
 	not_ok "the guest boots: its console prints the marker" "$(tail -c 600 "$ROOT/run/apps/$APP1/console.log" 2>&1)"
 fi
+if wait_for 60 bash -c "'$EVC' logs --dir '$ROOT/evc' '$DEV' | grep -q 'console: $MARKER'"; then
+	ok "the guest's console lines reach the controller's logs"
+else
+	not_ok "the guest's console lines reach the controller's logs" \
+		"$("$EVC" logs --dir "$ROOT/evc" "$DEV" | tail -n 5)"
+fi
 PID1=$(qemu_pid $APP1)
 check "QEMU runs for the app" bash -c "[ -n '$PID1' ] && kill -0 $PID1"
 
