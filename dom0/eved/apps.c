@@ -693,6 +693,19 @@ volume_reconcile(struct apps *a, const struct plan_volume *pv)
 			return;
 		}
 	}
+	if (pv->origin == PLAN_ORIGIN_DOWNLOAD && pc && pv->target >= 2 && pv->target <= 4) {
+		/* a kernel, initrd or ramdisk is booted from the verified store
+		 * itself (app_spec): no disk file, no qemu-img */
+		if (v->st.state != ZSW_CREATED_VOLUME) {
+			log_notice("volume %s (%s): the verified %s is used as it is", v->uuid,
+				   pv->name, pv->target == 2 ? "kernel" : "initrd");
+			a->dirty = true;
+		}
+		v->st.state = ZSW_CREATED_VOLUME;
+		v->st.progress = 100;
+		clear_err(&v->st.err);
+		return;
+	}
 	memset(&req, 0, sizeof(req));
 	snprintf(req.dir, sizeof(req.dir), "%s", a->vol_dir);
 	snprintf(req.uuid, sizeof(req.uuid), "%s", v->uuid);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# board/qemu-x86_64/qemu.sh: boots an Edgevisor disk image on the QEMU board,
+# through the firmware path a real device takes (OVMF -> the ESP's
+# \EFI\BOOT\BOOTX64.EFI).  The machine:
+#   q35 with the emulated Intel IOMMU (intremap: Xen's VT-d, PCI passthrough),
+#   OVMF (CODE read-only pflash + a private copy of VARS), -cpu max,-smap
+#   (plain `max` crashes a PV dom0 under TCG), 1 GiB, 2 vCPUs,
+#   00:03.0 eth0  virtio-net on QEMU user networking (the host is 10.0.2.2),
+#   00:04.0 the spare "fieldbus" card (QEMU's edu device, 1234:11e8),
+#   00:05.0 the disk (virtio-blk, the only boot device),
+#   an i6300esb watchdog, the serial console (COM1) on stdout or a file.
+# The PCI addresses are the board's device model: board/qemu-x86_64/io.json.
+# KVM when /dev/kvm works, TCG otherwise.
+#
+#   qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB]
+#               [--timeout SECONDS] [--net user|none] [--daemonize]
+# The VARS copy defaults to DISK.vars (made once from OVMF_VARS.fd).
+set -euo pipefail
+usage() { echo "usage: qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB] [--timeout S] [--net user|none] [--daemonize]" >&2; exit 2; }
+DISK="" SERIAL="" PIDFILE="" VARS="" MEM=1024 TMO=0 NET=user DAEMON=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--serial) SERIAL=$2; shift 2 ;;
+	--pidfile) PIDFILE=$2; shift 2 ;;
+	--vars) VARS=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--timeout) TMO=$2; shift 2 ;;
+	--net) NET=$2; shift 2 ;;
+	--daemonize) DAEMON=1; shift ;;
+	-*) usage ;;
+	*) [ -z "$DISK" ] || usage; DISK=$1; shift ;;
+	esac
+done
+[ -r "$DISK" ] || { echo "qemu.sh: disk image '$DISK' is not readable" >&2; exit 1; }
+CODE=/usr/share/OVMF/OVMF_CODE.fd
+[ -r "$CODE" ] || { echo "qemu.sh: $CODE missing (install ovmf)" >&2; exit 1; }
+VARS=${VARS:-$DISK.vars}
+[ -s "$VARS" ] || cp /usr/share/OVMF/OVMF_VARS.fd "$VARS"
+ACCEL=tcg CPU=max,-smap
+if [ -w /dev/kvm ] && grep -qE 'vmx|svm' /proc/cpuinfo; then ACCEL=kvm CPU=host; fi
+args=(-machine q35 -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp 2
+	-device intel-iommu,intremap=on
+	-nographic -vga none -no-reboot -monitor none
+	-drive if=pflash,format=raw,readonly=on,file="$CODE"
+	-drive if=pflash,format=raw,file="$VARS"
+	-drive if=none,id=disk0,format=raw,file="$DISK",cache=unsafe
+	-device virtio-blk-pci,drive=disk0,addr=05.0,bootindex=0
+	-device edu,addr=04.0
+	-device i6300esb -action watchdog=reset)
+if [ "$NET" = user ]; then
+	args+=(-netdev user,id=eth0 -device virtio-net-pci,netdev=eth0,addr=03.0,romfile=)
+else
+	args+=(-nic none)
+fi
+if [ -n "$SERIAL" ]; then args+=(-serial "file:$SERIAL"); else args+=(-serial stdio); fi
+[ -n "$PIDFILE" ] && args+=(-pidfile "$PIDFILE")
+if [ "$DAEMON" = 1 ]; then
+	[ -n "$SERIAL" ] || { echo "qemu.sh: --daemonize needs --serial" >&2; exit 2; }
+	args+=(-daemonize)
+fi
+if [ "$TMO" != 0 ]; then exec timeout "$TMO" qemu-system-x86_64 "${args[@]}" </dev/null; fi
+exec qemu-system-x86_64 "${args[@]}" </dev/null
