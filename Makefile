@@ -53,7 +53,7 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
 	procps iproute2 openssl ca-certificates tinyproxy curl \
 	libyajl-dev qemu-system-x86 qemu-utils linux-image-amd64 ovmf \
-	busybox-static syslinux mtools dosfstools cpio
+	busybox-static syslinux mtools dosfstools cpio gnu-efi gdisk cgpt
 
 .PHONY: deps
 deps:
@@ -124,6 +124,53 @@ $(B)/evc: $(B)/obj/controller/evc.o $(LIBS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 PROGS := $(B)/eved $(if $(wildcard controller/evc.c),$(B)/evc)
+
+# ---------------------------------------------------------------- boot selector (bootloader/)
+# gptctl: host tool on dom0/core/gpt.  BOOTX64.EFI: edgeboot with gnu-efi,
+# gpt.c compiled again freestanding for EFI (never sanitized); the test
+# payloads stand in for xen.efi in tests/integration/test_edgeboot.sh.
+EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol -Idom0/core
+EFI_CFLAGS := -std=c11 $(WARN) -Wno-pointer-sign -O2 -ffreestanding -fno-stack-protector -fpic \
+	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -fno-strict-aliasing -DGNU_EFI_USE_MS_ABI
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T /usr/lib/elf_x86_64_efi.lds -L/usr/lib
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	-j .rel.* -j .rela.* -j .reloc
+
+$(B)/gptctl: $(B)/obj/bootloader/gptctl.o $(B)/libdom0.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/efi/%.o: bootloader/%.c dom0/core/gpt.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  EFICC   $@")
+	$(Q)$(CC) $(EFI_INC) $(EFI_CFLAGS) -c -o $@ $<
+
+$(B)/efi/gpt.o: dom0/core/gpt.c dom0/core/gpt.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  EFICC   $@")
+	$(Q)$(CC) $(EFI_INC) $(EFI_CFLAGS) -c -o $@ $<
+
+$(B)/efi/payload-%.o: bootloader/testpayload.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(EFI_INC) $(EFI_CFLAGS) -DPAYLOAD_SLOT='"$*"' -c -o $@ $<
+
+$(B)/efi/%.so: $(B)/efi/%.o
+	$(Q)ld $(EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lefi -lgnuefi
+
+$(B)/efi/edgeboot.so: $(B)/efi/edgeboot.o $(B)/efi/gpt.o
+	$(Q)ld $(EFI_LDFLAGS) /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lefi -lgnuefi
+
+$(B)/bootloader/BOOTX64.EFI: $(B)/efi/edgeboot.so
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  EFI     $@")
+	$(Q)objcopy $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+
+$(B)/bootloader/payload-%.efi: $(B)/efi/payload-%.so
+	@mkdir -p $(@D)
+	$(Q)objcopy $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+
+PROGS += $(B)/gptctl $(B)/bootloader/BOOTX64.EFI $(B)/bootloader/payload-A.efi \
+	$(B)/bootloader/payload-B.efi
 
 # ---------------------------------------------------------------- tests
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
