@@ -336,6 +336,10 @@ modules_load(struct sysinit *si)
 			 * drivers without their hardware: not an error. */
 			skipped++;
 			log_info("module %s: no such device here; skipped", name);
+		} else if (errno == ENOENT && skipped) {
+			/* unknown symbols: it needs a module skipped above */
+			skipped++;
+			log_info("module %s: needs a module skipped here; skipped", name);
 		} else {
 			say_err("module %s: %s", name, strerror(errno));
 			si->modules_failed++;
