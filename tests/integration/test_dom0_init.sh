@@ -15,6 +15,7 @@ set -u
 
 KV=$(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed 's/^linux-image-\([^ ]*\).*/\1/')
 VMLINUZ=/boot/vmlinuz-$KV
+XENEFI=$(ls /boot/xen-*.efi | sort -V | tail -n 1)
 INITRD=$EV_TMP/initrd.gz
 DISK=$EV_TMP/disk.img
 ROLES="evc download identity apps net baseos"
@@ -25,7 +26,7 @@ mkdir -p "$EV_TMP/config"
 echo "DOM0-INIT-TEST" >"$EV_TMP/config/soft_serial"
 echo "console=com1" >"$EV_TMP/xen.cmdline"
 echo "console=hvc0" >"$EV_TMP/dom0.cmdline"
-if dom0/image/mkdisk.sh "$DISK" --xen-as-bootx64 --xen /boot/xen-4.17-amd64.efi \
+if dom0/image/mkdisk.sh "$DISK" --xen-as-bootx64 --xen "$XENEFI" \
 	--kernel "$VMLINUZ" --initrd "$INITRD" --xen-cmdline "$EV_TMP/xen.cmdline" \
 	--dom0-cmdline "$EV_TMP/dom0.cmdline" --config "$EV_TMP/config" --size 384M \
 	>"$EV_TMP/disk.log" 2>&1; then
