@@ -53,7 +53,8 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	libtss2-dev swtpm swtpm-tools tpm2-tools libxen-dev \
 	procps iproute2 openssl ca-certificates tinyproxy curl \
 	libyajl-dev qemu-system-x86 qemu-utils linux-image-amd64 ovmf \
-	busybox-static syslinux mtools dosfstools cpio gnu-efi gdisk cgpt
+	busybox-static syslinux mtools dosfstools cpio gnu-efi gdisk cgpt \
+	xen-hypervisor-4.17-amd64 xen-utils-4.17 e2fsprogs kmod
 
 .PHONY: deps
 deps:

@@ -1,5 +1,6 @@
 /* eved: options and main().  See eved.h. */
 #include "eved.h"
+#include "sysinit.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 usage(FILE *f)
@@ -17,7 +19,7 @@ usage(FILE *f)
 		"            [--backoff-min-ms N] [--backoff-max-ms N] [--backoff-reset-ms N]\n"
 		"            [--ready-fd FD] [--tcti TCTI] [--evc-interval-ms N]\n"
 		"            [--run-dir DIR] [--board IO.json] [--hv xen|kvm]\n"
-		"            [--dl-max-parallel N]\n"
+		"            [--dl-max-parallel N] [--slot IMGA|IMGB]\n"
 		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
 		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
@@ -33,6 +35,12 @@ usage(FILE *f)
 		"(PCI, COM, USB) apps may be given.  Without it none can be.\n"
 		"--hv: the hypervisor backend; default xen in a Xen dom0, else kvm (QEMU).\n"
 		"--dl-max-parallel: concurrent datastore downloads (default 2).\n"
+		"--slot: the A/B slot this system booted from (edgevisor.slot= on the\n"
+		"kernel command line when eved is PID 1).\n"
+		"As PID 1 (dom0's /init) eved boots the system first (sysinit.h), takes no\n"
+		"arguments (the defaults are dom0's: --config /config --persist /persist\n"
+		"--run-dir /run/edgevisor --hv xen --board /etc/edgevisor/io.json) and\n"
+		"powers off when stopped (SIGTERM, SIGPWR; SIGINT = ctrl-alt-del reboots).\n"
 		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
 }
 
@@ -74,6 +82,7 @@ main(int argc, char **argv)
 		{ "hv", required_argument, NULL, 'V' },
 		{ "dl-max-parallel", required_argument, NULL, 'L' },
 		{ "print-csr", no_argument, NULL, 'C' },
+		{ "slot", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -94,6 +103,23 @@ main(int argc, char **argv)
 	unsigned fd;
 	int c, lvl;
 	bool print_csr = false;
+
+	/* PID 1 of dom0: boot the system, then supervise with dom0's defaults.
+	 * Arguments are whatever the kernel passed on: ignored, never fatal. */
+	if (getpid() == 1) {
+		static struct sysinit si;
+
+		log_init("eved", LOG_LEVEL_INFO);
+		sysinit_boot(&si);
+		for (int i = 1; i < argc; i++)
+			log_notice("argument '%s' from the kernel ignored", argv[i]);
+		o.sysinit = &si;
+		o.hv = "xen";
+		o.board_io = "/etc/edgevisor/io.json";
+		o.slot = si.cmd.slot[0] ? si.cmd.slot : NULL;
+		supervisor_main(&o);
+		sysinit_halt(&si);
+	}
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		int rc = 0;
@@ -134,6 +160,13 @@ main(int argc, char **argv)
 			break;
 		case 'L': rc = parse_uint("--dl-max-parallel", optarg, 1, 16, &o.dl_max_parallel); break;
 		case 'C': print_csr = true; break;
+		case 's':
+			if (strcmp(optarg, "IMGA") != 0 && strcmp(optarg, "IMGB") != 0) {
+				fprintf(stderr, "eved: --slot: '%s' is not IMGA or IMGB\n", optarg);
+				rc = -EINVAL;
+			}
+			o.slot = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -122,6 +122,8 @@ struct ipc_dl_status {
 	char err[IPC_DL_ERR];          /* the last error, naming the URL and the reason */
 };
 
+struct sysinit;
+
 struct eved_opts {
 	const char *config_dir;     /* /config */
 	const char *persist_dir;    /* /persist */
@@ -140,6 +142,8 @@ struct eved_opts {
 	const char *hv;             /* "xen", "kvm" or NULL (auto) */
 	unsigned dl_max_parallel;   /* concurrent downloads; 0: 2 */
 	const char *role;           /* set in a role process */
+	const char *slot;           /* the boot slot, "IMGA" or "IMGB" (edgevisor.slot); NULL unknown */
+	struct sysinit *sysinit;    /* PID 1 only: the boot's state (sysinit.h); NULL otherwise */
 	char *const *argv;          /* for re-exec of the roles */
 };
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,14 @@ role_on_signal(struct evloop *l, int signo, void *arg)
 	evloop_stop(l, 0);
 }
 
+static bool
+supervisor_gone(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
 int
 role_main(const struct role_desc *rd, const struct eved_opts *o)
 {
@@ -135,7 +144,10 @@ role_main(const struct role_desc *rd, const struct eved_opts *o)
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 	/* The supervisor's death must not leave an orphan role behind. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (getppid() == 1 && getpid() != 1) {
+	/* Reparented to PID 1 with the supervisor's end of the socket closed:
+	 * it died before PDEATHSIG was set.  (A supervisor that is PID 1 --
+	 * dom0's /init -- keeps its end open.) */
+	if (getppid() == 1 && getpid() != 1 && supervisor_gone(ctx.sock)) {
 		fprintf(stderr, "eved-%s: supervisor already gone\n", rd->name);
 		return 1;
 	}

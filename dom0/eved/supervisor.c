@@ -9,6 +9,7 @@
  */
 #include "eved.h"
 #include "evloop.h"
+#include "sysinit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +140,10 @@ child_spawn(struct child *c)
 	if (s->o->hv) {
 		argv[n++] = "--hv";
 		argv[n++] = (char *)s->o->hv;
+	}
+	if (s->o->slot) {
+		argv[n++] = "--slot";
+		argv[n++] = (char *)s->o->slot;
 	}
 	snprintf(parallel, sizeof(parallel), "%u", s->o->dl_max_parallel ? s->o->dl_max_parallel : 2);
 	argv[n++] = "--dl-max-parallel";
@@ -660,16 +665,23 @@ on_sigchld(struct evloop *l, int signo, void *arg)
 	(void)l;
 	(void)signo;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		bool role = false;
+
 		for (int i = 0; i < ROLE_COUNT; i++) {
 			struct child *c = &s->child[i];
 
 			if (c->pid == pid) {
 				c->exit_status = status;
 				child_event(c, EV_EXIT);
+				role = true;
 				break;
 			}
 		}
-		/* other pids: orphans reaped because we are PID 1 */
+		/* PID 1: the Xen daemons sysinit started (restarted or reported
+		 * there); any other pid is an orphan reaped because we are PID 1
+		 * or a subreaper. */
+		if (!role && s->o->sysinit)
+			sysinit_reaped(s->o->sysinit, pid, status);
 	}
 	if (s->stopping) {
 		for (int i = 0; i < ROLE_COUNT; i++)
@@ -690,6 +702,8 @@ on_term(struct evloop *l, int signo, void *arg)
 		return;
 	log_notice("%s: stopping every role", strsignal(signo));
 	s->stopping = true;
+	if (s->o->sysinit)
+		sysinit_stop_signal(s->o->sysinit, signo);
 	evloop_timer_arm(&s->ping, 0, 0);
 	for (int i = 0; i < ROLE_COUNT; i++) {
 		child_event(&s->child[i], EV_STOP);
@@ -731,7 +745,8 @@ supervisor_main(const struct eved_opts *o)
 	if ((rc = evloop_signal_add(&s.loop, SIGCHLD, on_sigchld, &s)) < 0 ||
 	    (rc = evloop_signal_add(&s.loop, SIGTERM, on_term, &s)) < 0 ||
 	    (rc = evloop_signal_add(&s.loop, SIGINT, on_term, &s)) < 0 ||
-	    (rc = evloop_timer_add(&s.loop, &s.ping, on_ping_timer, &s)) < 0)
+	    (rc = evloop_timer_add(&s.loop, &s.ping, on_ping_timer, &s)) < 0 ||
+	    (o->sysinit && (rc = evloop_signal_add(&s.loop, SIGPWR, on_term, &s)) < 0))
 		fatal("event loop: %s", strerror(-rc));
 	signal(SIGPIPE, SIG_IGN);
 
