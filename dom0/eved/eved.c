@@ -17,7 +17,7 @@ usage(FILE *f)
 		"            [--backoff-min-ms N] [--backoff-max-ms N] [--backoff-reset-ms N]\n"
 		"            [--ready-fd FD] [--tcti TCTI] [--evc-interval-ms N]\n"
 		"            [--run-dir DIR] [--board IO.json] [--hv xen|kvm]\n"
-		"            [--dl-max-parallel N]\n"
+		"            [--dl-max-parallel N] [--net-dhcp none|auto|IF[,IF]]\n"
 		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
 		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
@@ -33,7 +33,29 @@ usage(FILE *f)
 		"(PCI, COM, USB) apps may be given.  Without it none can be.\n"
 		"--hv: the hypervisor backend; default xen in a Xen dom0, else kvm (QEMU).\n"
 		"--dl-max-parallel: concurrent datastore downloads (default 2).\n"
+		"--net-dhcp: which ports the net role runs DHCP on: none (default),\n"
+		"auto (every physical Ethernet port) or a list of interface names.\n"
 		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
+}
+
+/* --net-dhcp: none, auto, or 1..8 comma-separated interface names. */
+static bool
+net_dhcp_spec_ok(const char *s)
+{
+	unsigned n = 0;
+
+	if (strcmp(s, "none") == 0 || strcmp(s, "auto") == 0)
+		return true;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len > 15 || ++n > 8 || memchr(s, '/', len))
+			return false;
+		s += len;
+		if (*s == ',' && !*++s)
+			return false;
+	}
+	return n > 0;
 }
 
 static int
@@ -73,6 +95,7 @@ main(int argc, char **argv)
 		{ "board", required_argument, NULL, 'W' },
 		{ "hv", required_argument, NULL, 'V' },
 		{ "dl-max-parallel", required_argument, NULL, 'L' },
+		{ "net-dhcp", required_argument, NULL, 'N' },
 		{ "print-csr", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -133,6 +156,14 @@ main(int argc, char **argv)
 			o.hv = optarg;
 			break;
 		case 'L': rc = parse_uint("--dl-max-parallel", optarg, 1, 16, &o.dl_max_parallel); break;
+		case 'N':
+			if (!net_dhcp_spec_ok(optarg)) {
+				fprintf(stderr, "eved: --net-dhcp: '%s' is not none, auto or "
+						"IF[,IF]... (at most 8 names of 1..15 bytes)\n", optarg);
+				rc = -EINVAL;
+			}
+			o.net_dhcp = optarg;
+			break;
 		case 'C': print_csr = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
