@@ -430,7 +430,6 @@ port_open(struct net_role *nr, const struct rtnl_link *l)
 	if (p->carrier) {
 		port_event(p, DHCP_EV_START, NULL);
 	} else {
-		log_info("%s: no carrier yet", p->name);
 		port_event(p, DHCP_EV_LINK_DOWN, NULL);
 	}
 	return 0;

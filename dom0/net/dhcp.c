@@ -800,9 +800,9 @@ dhcp_fsm_event(struct dhcp_fsm *f, enum dhcp_event ev, const struct dhcp_msg *m,
 		return;
 
 	case DHCP_EV_LINK_DOWN:
+		a->note = f->bound ? "no carrier: lease dropped" : "no carrier";
 		drop_lease(f, a);
 		f->state = DHCP_S_LINKDOWN;
-		a->note = "no carrier: lease dropped";
 		return;
 
 	case DHCP_EV_STOP:
