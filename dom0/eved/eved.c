@@ -20,6 +20,7 @@ usage(FILE *f)
 		"            [--ready-fd FD] [--tcti TCTI] [--evc-interval-ms N]\n"
 		"            [--run-dir DIR] [--board IO.json] [--hv xen|kvm]\n"
 		"            [--dl-max-parallel N] [--slot IMGA|IMGB]\n"
+		"            [--net-dhcp none|auto|IF[,IF]]\n"
 		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
 		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
@@ -35,6 +36,8 @@ usage(FILE *f)
 		"(PCI, COM, USB) apps may be given.  Without it none can be.\n"
 		"--hv: the hypervisor backend; default xen in a Xen dom0, else kvm (QEMU).\n"
 		"--dl-max-parallel: concurrent datastore downloads (default 2).\n"
+		"--net-dhcp: which ports the net role runs DHCP on: none (default),\n"
+		"auto (every physical Ethernet port) or a list of interface names.\n"
 		"--slot: the A/B slot this system booted from (edgevisor.slot= on the\n"
 		"kernel command line when eved is PID 1).\n"
 		"As PID 1 (dom0's /init) eved boots the system first (sysinit.h), takes no\n"
@@ -42,6 +45,26 @@ usage(FILE *f)
 		"--run-dir /run/edgevisor --hv xen --board /etc/edgevisor/io.json) and\n"
 		"powers off when stopped (SIGTERM, SIGPWR; SIGINT = ctrl-alt-del reboots).\n"
 		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
+}
+
+/* --net-dhcp: none, auto, or 1..8 comma-separated interface names. */
+static bool
+net_dhcp_spec_ok(const char *s)
+{
+	unsigned n = 0;
+
+	if (strcmp(s, "none") == 0 || strcmp(s, "auto") == 0)
+		return true;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len > 15 || ++n > 8 || memchr(s, '/', len))
+			return false;
+		s += len;
+		if (*s == ',' && !*++s)
+			return false;
+	}
+	return n > 0;
 }
 
 static int
@@ -81,6 +104,7 @@ main(int argc, char **argv)
 		{ "board", required_argument, NULL, 'W' },
 		{ "hv", required_argument, NULL, 'V' },
 		{ "dl-max-parallel", required_argument, NULL, 'L' },
+		{ "net-dhcp", required_argument, NULL, 'N' },
 		{ "print-csr", no_argument, NULL, 'C' },
 		{ "slot", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -159,6 +183,14 @@ main(int argc, char **argv)
 			o.hv = optarg;
 			break;
 		case 'L': rc = parse_uint("--dl-max-parallel", optarg, 1, 16, &o.dl_max_parallel); break;
+		case 'N':
+			if (!net_dhcp_spec_ok(optarg)) {
+				fprintf(stderr, "eved: --net-dhcp: '%s' is not none, auto or "
+						"IF[,IF]... (at most 8 names of 1..15 bytes)\n", optarg);
+				rc = -EINVAL;
+			}
+			o.net_dhcp = optarg;
+			break;
 		case 'C': print_csr = true; break;
 		case 's':
 			if (strcmp(optarg, "IMGA") != 0 && strcmp(optarg, "IMGB") != 0) {

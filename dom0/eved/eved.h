@@ -141,6 +141,7 @@ struct eved_opts {
 	const char *board_io;       /* the board's I/O model (board/<board>/io.json); NULL: none */
 	const char *hv;             /* "xen", "kvm" or NULL (auto) */
 	unsigned dl_max_parallel;   /* concurrent downloads; 0: 2 */
+	const char *net_dhcp;       /* "none", "auto" or IF[,IF]...; NULL: none */
 	const char *role;           /* set in a role process */
 	const char *slot;           /* the boot slot, "IMGA" or "IMGB" (edgevisor.slot); NULL unknown */
 	struct sysinit *sysinit;    /* PID 1 only: the boot's state (sysinit.h); NULL otherwise */
@@ -204,6 +205,8 @@ void download_fini(struct role_ctx *ctx);
 int apps_init(struct role_ctx *ctx);
 int apps_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
 void apps_fini(struct role_ctx *ctx);
+int net_init(struct role_ctx *ctx);
+void net_fini(struct role_ctx *ctx);
 
 extern const struct role_desc eved_roles[ROLE_COUNT];
 

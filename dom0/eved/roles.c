@@ -18,7 +18,8 @@ const struct role_desc eved_roles[ROLE_COUNT] = {
 			    identity_init, identity_on_msg, identity_fini },
 	[ROLE_APPS] = { ROLE_APPS, "apps", "hypervisor handle, volumes, image verification",
 			apps_init, apps_on_msg, apps_fini },
-	[ROLE_NET] = { ROLE_NET, "net", "netlink, nftables, port drivers" },
+	[ROLE_NET] = { ROLE_NET, "net", "netlink, packet sockets of the DHCP ports",
+		       net_init, NULL, net_fini },
 	[ROLE_BASEOS] = { ROLE_BASEOS, "baseos", "the A/B partitions" },
 };
 

@@ -148,6 +148,10 @@ child_spawn(struct child *c)
 	snprintf(parallel, sizeof(parallel), "%u", s->o->dl_max_parallel ? s->o->dl_max_parallel : 2);
 	argv[n++] = "--dl-max-parallel";
 	argv[n++] = parallel;
+	if (s->o->net_dhcp) {
+		argv[n++] = "--net-dhcp";
+		argv[n++] = (char *)s->o->net_dhcp;
+	}
 	argv[n] = NULL;
 
 	pid = fork();
