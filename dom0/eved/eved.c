@@ -140,6 +140,7 @@ main(int argc, char **argv)
 		o.sysinit = &si;
 		o.hv = "xen";
 		o.board_io = "/etc/edgevisor/io.json";
+		o.net_dhcp = "auto";
 		o.slot = si.cmd.slot[0] ? si.cmd.slot : NULL;
 		supervisor_main(&o);
 		sysinit_halt(&si);
