@@ -372,6 +372,7 @@ static int
 xen_info(struct hv *h, const struct hv_domain_spec *s, struct hv_domain_info *info, char *err)
 {
 	libxl_dominfo d;
+	char *name;
 	int rc;
 
 	memset(info, 0, sizeof *info);
@@ -386,7 +387,12 @@ xen_info(struct hv *h, const struct hv_domain_spec *s, struct hv_domain_info *in
 	if (rc)
 		return hv_errf(err, s, rc, "libxl_list_domain failed");
 	fill_info(h, &d, info);
-	snprintf(info->console_log, sizeof info->console_log, XEN_LOG_DIR "/guest-%s.log", s->name);
+	/* xenconsoled names the file after the running domain (which, for an
+	 * adopted one, may predate this spec) */
+	name = libxl_domid_to_name(h->ctx, d.domid);
+	snprintf(info->console_log, sizeof info->console_log, XEN_LOG_DIR "/guest-%s.log",
+		 name ? name : s->name);
+	free(name);
 	if (s->vnc)
 		snprintf(info->vnc, sizeof info->vnc, "127.0.0.1:%u", 5900 + s->vnc_display);
 	libxl_dominfo_dispose(&d);
