@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,6 +127,10 @@ struct app_rt {
 	bool console_skip;             /* adopted: what is there was forwarded before */
 	char console_line[APP_CONSOLE_LINE];
 	size_t console_len;
+	/* a slow create runs in a child (hv_ops.slow_create): its pid and a
+	 * memfd for its error sentence */
+	pid_t starter;
+	int starter_err;
 };
 
 struct apps {
@@ -1093,6 +1098,93 @@ app_volumes(struct apps *a, const struct plan_app *pa, bool *ready, uint32_t *st
 	*state = order[best];
 }
 
+/* A slow create runs in a child process with a hypervisor handle of its own
+ * (libxl contexts do not survive fork); the domain outlives the child, which
+ * exits 0 once it runs, or 1 with the error sentence in a memfd. */
+static int
+app_starter_spawn(struct apps *a, struct app_rt *ar, char *err)
+{
+	sigset_t none;
+	pid_t pid;
+	int fd;
+
+	fd = memfd_create("app-starter-err", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, HV_ERR, "memfd: %s", strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, HV_ERR, "fork: %s", strerror(errno));
+		close(fd);
+		return -EAGAIN;
+	}
+	if (pid == 0) {
+		struct hv_opts hvo = { 0 };
+		struct hv *h = NULL;
+		char e[HV_ERR] = "";
+		int rc;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		rc = a->hv_ops->open(&h, &hvo, e);
+		if (rc == 0)
+			rc = a->hv_ops->create(h, &ar->spec, e);
+		if (h)
+			a->hv_ops->close(h);
+		if (rc < 0 && write(fd, e, strnlen(e, sizeof(e))) < 0)
+			_exit(2);
+		_exit(rc < 0 ? 1 : 0);
+	}
+	ar->starter = pid;
+	ar->starter_err = fd;
+	return 0;
+}
+
+static void app_create_failed(struct apps *a, struct app_rt *ar, const char *err);
+
+static void
+app_starters_reap(struct apps *a)
+{
+	for (size_t i = 0; i < PLAN_MAX_APPS; i++) {
+		struct app_rt *ar = &a->apps[i];
+		char err[HV_ERR] = "";
+		int status;
+		ssize_t n;
+
+		if (!ar->used || ar->starter <= 0 || waitpid(ar->starter, &status, WNOHANG) <= 0)
+			continue;
+		ar->starter = 0;
+		n = pread(ar->starter_err, err, sizeof(err) - 1, 0);
+		close(ar->starter_err);
+		ar->starter_err = -1;
+		a->dirty = true;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			log_notice("app %s (%s): domain started", ar->uuid, ar->st.name);
+			continue;
+		}
+		if (n <= 0)
+			snprintf(err, sizeof(err), "the domain builder %s %d",
+				 WIFSIGNALED(status) ? "died of signal" : "exited with",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		app_create_failed(a, ar, err);
+	}
+}
+
+static void
+app_create_failed(struct apps *a, struct app_rt *ar, const char *err)
+{
+	ar->create_error = true;
+	snprintf(ar->create_err, sizeof(ar->create_err), "cannot start the domain: %s",
+		 err[0] ? err : "unknown error");
+	log_err("app %s (%s): %s", ar->uuid, ar->st.name, ar->create_err);
+	if (ar->io_granted) {
+		iomodel_release(&a->io, ar->uuid);
+		ar->io_granted = false;
+	}
+	a->dirty = true;
+}
+
 static void
 app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 {
@@ -1172,6 +1264,8 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 	else if (ar->dom == APPFSM_DOM_CRASHED)
 		set_err(&ar->st.err, "the guest crashed");
 
+	if (ar->starter > 0)
+		out.action = APPFSM_NONE;      /* being built: act once the builder is done */
 	switch (out.action) {
 	case APPFSM_CREATE: {
 		char err[HV_ERR] = "";
@@ -1189,19 +1283,26 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 			break;
 		}
 		ar->spec_built = true;
-		if (mkdir_p(ar->spec.run_dir, 0700) < 0 ||
-		    a->hv_ops->create(a->hv, &ar->spec, err) < 0) {
-			ar->create_error = true;
-			snprintf(ar->create_err, sizeof(ar->create_err), "cannot start the domain: %s",
-				 err[0] ? err : strerror(errno));
-			if (ar->io_granted) {
-				iomodel_release(&a->io, ar->uuid);
-				ar->io_granted = false;
-			}
+		if (ar->starter > 0)
+			break;          /* being created */
+		if (mkdir_p(ar->spec.run_dir, 0700) < 0) {
+			snprintf(err, sizeof(err), "%s: %s", ar->spec.run_dir, strerror(errno));
+			app_create_failed(a, ar, err);
 			break;
 		}
 		ar->st.boot_time = now_s();
 		ar->adopt_tried = true;
+		if (a->hv_ops->slow_create) {
+			if (app_starter_spawn(a, ar, err) < 0)
+				app_create_failed(a, ar, err);
+			else
+				log_info("app %s (%s): building the domain", ar->uuid, ar->st.name);
+			break;
+		}
+		if (a->hv_ops->create(a->hv, &ar->spec, err) < 0) {
+			app_create_failed(a, ar, err);
+			break;
+		}
 		log_notice("app %s (%s): domain started", ar->uuid, ar->st.name);
 		a->dirty = true;
 		break;
@@ -1441,6 +1542,7 @@ on_sigchld(struct evloop *l, int signo, void *arg)
 	(void)l;
 	(void)signo;
 	volumes_reap(arg);
+	app_starters_reap(arg);
 }
 
 static void

@@ -109,6 +109,10 @@ struct hv;
 
 struct hv_ops {
 	const char *name;              /* "xen", "kvm" */
+	/* create can take long (xen: libxl unpacks and builds the guest kernel
+	 * in dom0, 10-20 s under TCG): the caller runs it in a child process
+	 * with a handle of its own, so that its event loop stays responsive */
+	bool slow_create;
 	int (*open)(struct hv **out, const struct hv_opts *o, char *err);
 	/* starts the domain; returns once it runs (or failed) */
 	int (*create)(struct hv *h, const struct hv_domain_spec *s, char *err);

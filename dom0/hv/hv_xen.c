@@ -511,6 +511,7 @@ xen_destroy(struct hv *h, const struct hv_domain_spec *s, char *err)
 
 const struct hv_ops hv_ops_xen = {
 	.name = "xen",
+	.slow_create = true,
 	.open = xen_open,
 	.create = xen_create,
 	.adopt = xen_adopt,
