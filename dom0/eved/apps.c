@@ -1168,6 +1168,9 @@ app_starters_reap(struct apps *a)
 				 WIFSIGNALED(status) ? "died of signal" : "exited with",
 				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 		app_create_failed(a, ar, err);
+		/* a builder that died leaves its half-built domain behind */
+		if (a->hv && a->hv_ops->destroy(a->hv, &ar->spec, err) < 0)
+			log_err("app %s: destroy after a failed build: %s", ar->uuid, err);
 	}
 }
 

@@ -546,6 +546,29 @@ xen_start(struct sysinit *si)
 	xenconsoled_start(si);
 }
 
+/* dom0's memory as the boot leaves it (the policy is hv-config's dom0_mem) */
+static void
+memory_say(void)
+{
+	char buf[2048];
+	unsigned long total = 0, avail = 0;
+	ssize_t n;
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		sscanf(l, "MemTotal: %lu kB", &total);
+		sscanf(l, "MemAvailable: %lu kB", &avail);
+	}
+	say("memory: %lu MiB in dom0, %lu MiB available", total / 1024, avail / 1024);
+}
+
 int
 sysinit_boot(struct sysinit *si)
 {
@@ -561,6 +584,7 @@ sysinit_boot(struct sysinit *si)
 	modules_load(si);
 	partitions_mount(si);
 	xen_start(si);
+	memory_say();
 	say("system ready; starting the roles");
 	return 0;
 }
