@@ -8,7 +8,9 @@
 #   the roles, unmounts /persist and reboots: QEMU (-no-reboot) exits by
 #   itself -- the clean shutdown path, end to end;
 # - the device certificate eved writes under /persist survives a second
-#   boot of the same disk, unchanged, and is not made again.
+#   boot of the same disk, unchanged, and is not made again;
+# - with PERSIST's superblock wiped, a tmpfs stands in (logged loudly) and
+#   every role still comes up.
 # Every QEMU run is bounded by timeout and killed at exit.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -114,5 +116,18 @@ qemu_kill
 cert2=$(persist_cert)
 check "the certificate on PERSIST survived the reboot unchanged" \
 	test -n "$cert1" -a "$cert1" = "$cert2"
+
+# ---- third boot: PERSIST's superblock wiped; the device must still come up
+dd if=/dev/zero of="$DISK" bs=512 seek="$P5" count=8 conv=notrunc status=none
+L3=$EV_TMP/boot3.log
+boot "$L3"
+if wait_for 170 all_up "$L3"; then ok "broken PERSIST: every role still says hello"
+else not_ok "broken PERSIST: every role still says hello" "$(grep -a 'eved' "$L3" | tail -n 20)"; fi
+check "broken PERSIST: the mount error is logged" grep -aq "PERSIST: mount /dev/vda5 (ext4) on /persist:" "$L3"
+check "broken PERSIST: a tmpfs stands in, said loudly" \
+	grep -aq "PERSIST: using a tmpfs on /persist instead: NOTHING WRITTEN THERE SURVIVES A REBOOT" "$L3"
+ctrl_alt_del
+wait_for 60 qemu_gone || true
+qemu_kill
 
 done_testing
