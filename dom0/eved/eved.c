@@ -40,10 +40,11 @@ usage(FILE *f)
 		"auto (every physical Ethernet port) or a list of interface names.\n"
 		"--slot: the A/B slot this system booted from (edgevisor.slot= on the\n"
 		"kernel command line when eved is PID 1).\n"
-		"As PID 1 (dom0's /init) eved boots the system first (sysinit.h), takes no\n"
-		"arguments (the defaults are dom0's: --config /config --persist /persist\n"
-		"--run-dir /run/edgevisor --hv xen --board /etc/edgevisor/io.json) and\n"
-		"powers off when stopped (SIGTERM, SIGPWR; SIGINT = ctrl-alt-del reboots).\n"
+		"As PID 1 (dom0's /init; unless --host comes first) eved boots the system\n"
+		"first (sysinit.h) and takes no arguments: dom0's defaults are --config\n"
+		"/config --persist /persist --run-dir /run/edgevisor --hv xen --board\n"
+		"/etc/edgevisor/io.json.  It powers off when stopped (SIGTERM, SIGPWR);\n"
+		"SIGINT (ctrl-alt-del) reboots.\n"
 		"--print-csr: a PKCS#10 request for the device key, PEM on stdout.\n");
 }
 
@@ -129,8 +130,9 @@ main(int argc, char **argv)
 	bool print_csr = false;
 
 	/* PID 1 of dom0: boot the system, then supervise with dom0's defaults.
-	 * Arguments are whatever the kernel passed on: ignored, never fatal. */
-	if (getpid() == 1) {
+	 * Arguments are whatever the kernel passed on: ignored, never fatal.
+	 * (PID 1 of a container started with --host is a service, not dom0.) */
+	if (getpid() == 1 && !(argc > 1 && strcmp(argv[1], "--host") == 0)) {
 		static struct sysinit si;
 
 		log_init("eved", LOG_LEVEL_INFO);

@@ -8,7 +8,12 @@
 #   the roles, unmounts /persist and reboots: QEMU (-no-reboot) exits by
 #   itself -- the clean shutdown path, end to end;
 # - the device certificate eved writes under /persist survives a second
-#   boot of the same disk, unchanged, and is not made again.
+#   boot of the same disk, unchanged, and is not made again;
+# - with PERSIST's superblock wiped, a tmpfs stands in (logged loudly) and
+#   every role still comes up;
+# - under Xen (QEMU -kernel xen, multiboot; the firmware path is the system
+#   tier's): every module loads, xenstored, xen-init-dom0 and xenconsoled
+#   run, the apps role opens libxl, and ctrl-alt-del still stops it cleanly.
 # Every QEMU run is bounded by timeout and killed at exit.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -114,5 +119,49 @@ qemu_kill
 cert2=$(persist_cert)
 check "the certificate on PERSIST survived the reboot unchanged" \
 	test -n "$cert1" -a "$cert1" = "$cert2"
+
+# ---- third boot: PERSIST's superblock wiped; the device must still come up
+dd if=/dev/zero of="$DISK" bs=512 seek="$P5" count=8 conv=notrunc status=none
+L3=$EV_TMP/boot3.log
+boot "$L3"
+if wait_for 170 all_up "$L3"; then ok "broken PERSIST: every role still says hello"
+else not_ok "broken PERSIST: every role still says hello" "$(grep -a 'eved' "$L3" | tail -n 20)"; fi
+check "broken PERSIST: the mount error is logged" grep -aq "PERSIST: mount /dev/vda5 (ext4) on /persist:" "$L3"
+check "broken PERSIST: a tmpfs stands in, said loudly" \
+	grep -aq "PERSIST: using a tmpfs on /persist instead: NOTHING WRITTEN THERE SURVIVES A REBOOT" "$L3"
+ctrl_alt_del
+wait_for 60 qemu_gone || true
+qemu_kill
+
+# ---- fourth boot: under Xen, on a fresh PERSIST
+dom0/image/mkdisk.sh "$DISK" --xen-as-bootx64 --xen "$XENEFI" \
+	--kernel "$VMLINUZ" --initrd "$INITRD" --xen-cmdline "$EV_TMP/xen.cmdline" \
+	--dom0-cmdline "$EV_TMP/dom0.cmdline" --config "$EV_TMP/config" --size 384M >/dev/null 2>&1
+XENGZ=$(ls /boot/xen-*-amd64.gz | sort -V | tail -n 1)
+zcat "$XENGZ" >"$EV_TMP/xen"
+L4=$EV_TMP/boot4.log
+rm -f "$EV_TMP/mon"
+# QEMU's -initrd separates multiboot modules with commas (none in these arguments).
+timeout 180 qemu-system-x86_64 -machine q35 -cpu max,-smap -m 1024 -smp 2 -nographic -no-reboot \
+	-kernel "$EV_TMP/xen" \
+	-append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin noreboot" \
+	-initrd "$VMLINUZ console=hvc0 earlyprintk=xen edgevisor.slot=IMGA,$INITRD" \
+	-drive file="$DISK",if=virtio,format=raw \
+	-monitor unix:"$EV_TMP/mon",server,nowait -serial stdio -display none -nic none \
+	</dev/null >"$L4" 2>&1 &
+QPID=$!
+if wait_for 170 all_up "$L4"; then ok "Xen dom0: every role said hello"
+else not_ok "Xen dom0: every role said hello" "$(grep -a 'eved\|(XEN)\|panic' "$L4" | tail -n 20)"; fi
+check "Xen dom0: every module loaded" grep -aq "modules: [0-9]* loaded, 0 already present, 0 not for this machine, 0 failed" "$L4"
+check "Xen dom0: xenstored started" grep -aq "xenstored: started, pid" "$L4"
+check "Xen dom0: xen-init-dom0 done" grep -aq "xen-init-dom0: done" "$L4"
+check "Xen dom0: xenconsoled started" grep -aq "xenconsoled: started, pid" "$L4"
+check "Xen dom0: the apps role opened the xen backend (libxl)" grep -aq "apps: hypervisor backend: xen" "$L4"
+wait_for 5 test -S "$EV_TMP/mon"
+ctrl_alt_del
+if wait_for 60 qemu_gone; then ok "Xen dom0: ctrl-alt-del stops eved, Xen resets, QEMU exits"
+else not_ok "Xen dom0: ctrl-alt-del stops eved, Xen resets, QEMU exits" "$(tail -n 10 "$L4")"; fi
+qemu_kill
+check "Xen dom0: /persist was unmounted before the reboot" grep -aq "/persist unmounted" "$L4"
 
 done_testing
