@@ -122,7 +122,7 @@ B=$ROOT/evcB
 start_hostile h1
 cp "$B/root-certificate.pem" "$ROOT/h1/config/"
 eved_start h1 "$ROOT/h1/config" "$ROOT/h1/persist"
-wait_for 15 grep -q "TLS" "$ROOT/h1.log"
+wait_for 15 grep -q "TLS: server certificate" "$ROOT/h1.log"
 check "wrong root CA: refused (unknown root)" grep -q "controller localhost:$PORT: TLS: server certificate: .*BR_ERR_X509_NOT_TRUSTED" "$ROOT/h1.log"
 check "wrong root CA: last good config kept" grep -q "config applied from /persist (last good): hash ${H:0:16}" "$ROOT/h1.log"
 eved_stop h1
