@@ -265,12 +265,27 @@ fuzz: deps
 	done
 
 # ---------------------------------------------------------------- run, image, bench
-.PHONY: run image bench clean
+.PHONY: run run-host image bench clean
+# make run: the controller on this host and the device as it ships, booted
+# on the QEMU board (Xen + dom0; TCG without KVM).  make run-host: the same
+# eved in host mode (no Xen), apps under QEMU.
 run: all
+	board/qemu-x86_64/run.sh $(B)
+
+run-host: all
 	board/host/run.sh $(B)
 
+# make image: the QEMU board's disk image, with a fresh controller PKI in
+# build/image/evc whose device config is on the image's CONFIG partition.
+IMAGE := build/image/edgevisor-qemu-x86_64.img
 image: all
-	@echo "image: no disk image yet (the Xen system image is issue 5); nothing built" >&2; exit 1
+	@rm -rf build/image && mkdir -p build/image/config
+	$(B)/evc init --dir build/image/evc --server 10.0.2.2:14443 --name 10.0.2.2 >/dev/null
+	$(B)/evc onboard add --dir build/image/evc --cert build/image/evc/onboard.cert.pem --serial '*' >/dev/null
+	cp build/image/evc/device-config/* build/image/config/
+	board/qemu-x86_64/mkimage.sh $(B) $(IMAGE) --config build/image/config
+	@echo "image: $(IMAGE); its controller: build/image/evc (evc serve --dir build/image/evc --listen 127.0.0.1:14443);" \
+	  "boot it: board/qemu-x86_64/qemu.sh $(IMAGE)"
 
 bench: all
 	tests/bench/run.sh $(B)
