@@ -965,6 +965,8 @@ app_console_forward(struct app_rt *ar)
 			lines++;
 			continue;
 		}
+		if (buf[i] == '\r')
+			continue;
 		if (ar->console_len < sizeof(ar->console_line))
 			ar->console_line[ar->console_len++] =
 				(buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\t' ? buf[i] : '.';
