@@ -13,10 +13,12 @@
 # KVM when /dev/kvm works, TCG otherwise.
 #
 #   qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB]
-#               [--timeout SECONDS] [--net user|none] [--daemonize]
+#               [--timeout SECONDS] [--net user|none|tap:IFNAME] [--daemonize]
+# --net tap:IFNAME puts eth0 on an existing tap interface (a test network in
+# a namespace) instead of QEMU's user networking.
 # The VARS copy defaults to DISK.vars (made once from OVMF_VARS.fd).
 set -euo pipefail
-usage() { echo "usage: qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB] [--timeout S] [--net user|none] [--daemonize]" >&2; exit 2; }
+usage() { echo "usage: qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB] [--timeout S] [--net user|none|tap:IF] [--daemonize]" >&2; exit 2; }
 DISK="" SERIAL="" PIDFILE="" VARS="" MEM=1024 TMO=0 NET=user DAEMON=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -49,6 +51,9 @@ args=(-machine q35 -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp 2
 	-device i6300esb -action watchdog=reset)
 if [ "$NET" = user ]; then
 	args+=(-netdev user,id=eth0 -device virtio-net-pci,netdev=eth0,addr=03.0,romfile=)
+elif [ "${NET#tap:}" != "$NET" ]; then
+	args+=(-netdev "tap,id=eth0,ifname=${NET#tap:},script=no,downscript=no"
+		-device virtio-net-pci,netdev=eth0,addr=03.0,romfile=)
 else
 	args+=(-nic none)
 fi

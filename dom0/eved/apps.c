@@ -1145,6 +1145,15 @@ app_starter_spawn(struct apps *a, struct app_rt *ar, char *err)
 
 static void app_create_failed(struct apps *a, struct app_rt *ar, const char *err);
 
+static bool
+app_starter_busy(const struct apps *a)
+{
+	for (size_t i = 0; i < PLAN_MAX_APPS; i++)
+		if (a->apps[i].used && a->apps[i].starter > 0)
+			return true;
+	return false;
+}
+
 static void
 app_starters_reap(struct apps *a)
 {
@@ -1298,6 +1307,12 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 		ar->st.boot_time = now_s();
 		ar->adopt_tried = true;
 		if (a->hv_ops->slow_create) {
+			/* one builder at a time: each needs dom0 memory for the
+			 * guest kernel it unpacks (about 80 MB for Debian's) */
+			if (app_starter_busy(a)) {
+				ar->adopt_tried = true;
+				break;
+			}
 			if (app_starter_spawn(a, ar, err) < 0)
 				app_create_failed(a, ar, err);
 			else

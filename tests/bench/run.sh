@@ -10,3 +10,7 @@ for b in "$B"/tests/bench/bench_*; do
 	[ -x "$b" ] || continue
 	"$b" build/bench | tee -a build/bench/results.txt
 done
+for s in "$(dirname "$0")"/bench_*.sh; do
+	[ -f "$s" ] || continue
+	bash "$s" "$B" build/bench | tee -a build/bench/results.txt
+done

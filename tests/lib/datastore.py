@@ -5,7 +5,7 @@ and fault injection, for the download tests and bench.
     datastore.py --root DIR [--port N] [--cert PEM --key PEM] [--log FILE]
                  [--control FILE]
 
-Prints "port N" on stdout once it listens (127.0.0.1; N chosen when 0).
+Prints "port N" on stdout once it listens (--bind, default 127.0.0.1; N chosen when 0).
 
 GET /NAME serves DIR/NAME: 200 with Content-Length, or with
 "Range: bytes=A-" / "bytes=A-B" 206 with Content-Range (416 with
@@ -170,12 +170,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--log")
     ap.add_argument("--control")
     a = ap.parse_args()
-    srv = Server(("127.0.0.1", a.port), Handler)
+    srv = Server((a.bind, a.port), Handler)
     srv.root = os.path.realpath(a.root)
     srv.logfile = a.log
     srv.control = a.control
