@@ -12,17 +12,24 @@
 # The PCI addresses are the board's device model: board/qemu-x86_64/io.json.
 # KVM when /dev/kvm works, TCG otherwise.
 #
-#   qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB]
+#   qemu.sh DISK [--serial FILE] [--serial-sock PATH] [--monitor PATH]
+#               [--pidfile FILE] [--vars FILE] [--mem MIB]
 #               [--timeout SECONDS] [--net user|none|tap:IFNAME] [--daemonize]
 # --net tap:IFNAME puts eth0 on an existing tap interface (a test network in
 # a namespace) instead of QEMU's user networking.
 # The VARS copy defaults to DISK.vars (made once from OVMF_VARS.fd).
+# --serial-sock PATH: the serial line is also a unix socket (input too: Xen's
+# debug keys after three Ctrl-A, the device's debug console when enabled);
+# its output still goes to --serial FILE.  --monitor PATH: QEMU's monitor on
+# a unix socket (info registers, sendkey) for debugging a hung system.
 set -euo pipefail
 usage() { echo "usage: qemu.sh DISK [--serial FILE] [--pidfile FILE] [--vars FILE] [--mem MIB] [--timeout S] [--net user|none|tap:IF] [--daemonize]" >&2; exit 2; }
-DISK="" SERIAL="" PIDFILE="" VARS="" MEM=1024 TMO=0 NET=user DAEMON=0
+DISK="" SERIAL="" SSOCK="" MONITOR="" PIDFILE="" VARS="" MEM=1024 TMO=0 NET=user DAEMON=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--serial) SERIAL=$2; shift 2 ;;
+	--serial-sock) SSOCK=$2; shift 2 ;;
+	--monitor) MONITOR=$2; shift 2 ;;
 	--pidfile) PIDFILE=$2; shift 2 ;;
 	--vars) VARS=$2; shift 2 ;;
 	--mem) MEM=$2; shift 2 ;;
@@ -38,11 +45,11 @@ CODE=/usr/share/OVMF/OVMF_CODE.fd
 [ -r "$CODE" ] || { echo "qemu.sh: $CODE missing (install ovmf)" >&2; exit 1; }
 VARS=${VARS:-$DISK.vars}
 [ -s "$VARS" ] || cp /usr/share/OVMF/OVMF_VARS.fd "$VARS"
-ACCEL=tcg CPU=max,-smap
+ACCEL=tcg CPU=max,-smap,-monitor
 if [ -w /dev/kvm ] && grep -qE 'vmx|svm' /proc/cpuinfo; then ACCEL=kvm CPU=host; fi
 args=(-machine q35 -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp 2
 	-device intel-iommu,intremap=on
-	-nographic -vga none -no-reboot -monitor none
+	-nographic -vga none -no-reboot
 	-drive if=pflash,format=raw,readonly=on,file="$CODE"
 	-drive if=pflash,format=raw,file="$VARS"
 	-drive if=none,id=disk0,format=raw,file="$DISK",cache=unsafe
@@ -57,7 +64,11 @@ elif [ "${NET#tap:}" != "$NET" ]; then
 else
 	args+=(-nic none)
 fi
-if [ -n "$SERIAL" ]; then args+=(-serial "file:$SERIAL"); else args+=(-serial stdio); fi
+if [ -n "$SSOCK" ]; then
+	[ -n "$SERIAL" ] || { echo "qemu.sh: --serial-sock needs --serial FILE (the log)" >&2; exit 2; }
+	args+=(-chardev "socket,id=ser0,path=$SSOCK,server=on,wait=off,logfile=$SERIAL" -serial chardev:ser0)
+elif [ -n "$SERIAL" ]; then args+=(-serial "file:$SERIAL"); else args+=(-serial stdio); fi
+if [ -n "$MONITOR" ]; then args+=(-monitor "unix:$MONITOR,server=on,wait=off"); else args+=(-monitor none); fi
 [ -n "$PIDFILE" ] && args+=(-pidfile "$PIDFILE")
 if [ "$DAEMON" = 1 ]; then
 	[ -n "$SERIAL" ] || { echo "qemu.sh: --daemonize needs --serial" >&2; exit 2; }

@@ -80,6 +80,7 @@ export EVC A PY
 QPID=""
 boot() { # N
 	in_ns "$TOP/board/qemu-x86_64/qemu.sh" "$ROOT/disk.img" --serial "$ROOT/serial.$1" --net tap:evtap0 \
+		--serial-sock "$ROOT/serial.$1.sock" --monitor "$ROOT/monitor.$1.sock" \
 		--pidfile "$ROOT/qemu.pid" --timeout 1200 >"$ROOT/qemu.$1.log" 2>&1 &
 	QPID=$!
 }
