@@ -29,6 +29,10 @@ dbgline_push(struct dbgline *l, uint8_t c)
 		return 0;
 	}
 	l->last_cr = cr;
+	if (l->taken) {         /* a new line starts once the last one was taken */
+		l->len = 0;
+		l->taken = false;
+	}
 	if (cr || c == '\n') {
 		bool over = l->overflow;
 
@@ -36,14 +40,11 @@ dbgline_push(struct dbgline *l, uint8_t c)
 		l->overflow = false;
 		l->taken = true;
 		if (over) {
+			l->len = 0;
 			l->buf[0] = '\0';
 			return -E2BIG;
 		}
 		return 1;
-	}
-	if (l->taken) {         /* a new line starts once the last one was taken */
-		l->len = 0;
-		l->taken = false;
 	}
 	if (c == 0x08 || c == 0x7f) {
 		if (l->len && !l->overflow)
