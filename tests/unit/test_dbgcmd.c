@@ -146,12 +146,15 @@ test_lines(void **state)
 	char lines[8][DBGCMD_LINE_MAX + 1];
 	int n = 0, toolong = 0;
 	char big[600];
+	static const char in[] = "help\rports\nlogs 5\r\nhelx\bp\r\rdomaint\x7fs\n";
 
 	(void)state;
 	dbgline_init(&l);
+	{
 	/* CR, LF and CRLF each end one line; backspace and DEL erase */
-	assert_int_equal(push_all(&l, "help\rports\nlogs 5\r\nhelx\bp\r\rdomaint\x7fs\n", 39,
-				  lines, &n, &toolong), 0);
+	static const char in[] = "help\rports\nlogs 5\r\nhelx\bp\r\rdomaint\x7fs\n";
+
+	assert_int_equal(push_all(&l, in, sizeof(in) - 1, lines, &n, &toolong), 0);
 	assert_int_equal(n, 6);
 	assert_string_equal(lines[0], "help");
 	assert_string_equal(lines[1], "ports");
