@@ -150,10 +150,7 @@ test_lines(void **state)
 
 	(void)state;
 	dbgline_init(&l);
-	{
 	/* CR, LF and CRLF each end one line; backspace and DEL erase */
-	static const char in[] = "help\rports\nlogs 5\r\nhelx\bp\r\rdomaint\x7fs\n";
-
 	assert_int_equal(push_all(&l, in, sizeof(in) - 1, lines, &n, &toolong), 0);
 	assert_int_equal(n, 6);
 	assert_string_equal(lines[0], "help");
