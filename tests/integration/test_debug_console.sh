@@ -95,7 +95,7 @@ wait_for 30 bash -c "[ -n \"\$(uuid_of SN-DBG)\" ]"
 DEV=$(uuid_of SN-DBG)
 export DEV
 check "the device onboards" test -n "$DEV"
-check "eved runs a console role" wait_for 10 pgrep -P "$EVED_PID" -x eved-console
+check "eved runs a console role" wait_for 10 bash -c "pgrep -P $EVED_PID -x eved-console >/dev/null"
 
 config() { # VERSION [ITEM-JSON]
 	cat > "$ROOT/c$1.json" <<EOF
