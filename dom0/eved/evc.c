@@ -98,23 +98,62 @@ struct evc {
 	struct tls_chain onboard_chain, device_chain;  /* v1: TLS client certificates */
 	bool v1_ready;
 	struct evc_apps apps;          /* plans sent, object infos to deliver */
+	bool console_want;             /* debug.enable.console of the config in force */
+	int console_sent;              /* the last IPC_CONSOLE_ENABLE sent; -1 none */
+	struct ipc_console_state console;  /* what the console role last said */
 };
 
 static void step_soon(struct evc *e, uint64_t ms);
 
 /* ---- persisted state ---- */
 
+/* EVE's booleans (Go's strconv.ParseBool): 1 t T TRUE true True and the
+ * false ones; anything else -EINVAL. */
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < 6; i++) {
+		if (strcmp(v, t[i]) == 0)
+			return *out = true, 0;
+		if (strcmp(v, f[i]) == 0)
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+/* The debug console follows debug.enable.console (off when absent). */
+static void
+console_update(struct evc *e)
+{
+	struct ipc_console_enable en = { .on = e->console_want };
+
+	if (e->console_sent == (int)en.on)
+		return;
+	if (role_send(e->ctx, IPC_CONSOLE_ENABLE, &en, sizeof(en)) == 0)
+		e->console_sent = (int)en.on;
+}
+
 static void
 config_items_apply(struct evc *e, const Org__Lfedge__Eve__Config__EdgeDevConfig *c)
 {
 	e->config_ms = e->metrics_ms = e->interval_ms;
 	e->n_items = 0;
+	e->console_want = false;
 	for (size_t i = 0; i < c->n_configitems; i++) {
 		const char *k = c->configitems[i]->key, *v = c->configitems[i]->value;
 		char *end;
 		unsigned long s = strtoul(v, &end, 10);
 		bool num = *v && !*end && s >= 1 && s <= 86400;
 
+		if (strcmp(k, "debug.enable.console") == 0) {
+			if (parse_bool(v, &e->console_want) < 0)
+				log_warn("config item debug.enable.console: '%.64s' is not a "
+					 "boolean; the debug console stays off", v);
+			continue; /* reported as the console's actual state */
+		}
 		if (strcmp(k, "timer.config.interval") == 0 && num)
 			e->config_ms = (unsigned)s * 1000;
 		else if (strcmp(k, "timer.metric.interval") == 0 && num)
@@ -145,6 +184,7 @@ config_apply(struct evc *e, const uint8_t *pb, size_t len, const char *hash, con
 		return -EBADMSG;
 	}
 	config_items_apply(e, c);
+	console_update(e);
 	if (cfgdiff_compute(e->cfg, c, &d) == 0)
 		log_notice("config applied from %s: hash %.16s; apps +%u -%u ~%u, network instances "
 			   "+%u -%u ~%u, volumes +%u -%u ~%u, config items +%u -%u ~%u", from, hash,
@@ -575,6 +615,11 @@ do_info(struct evc *e)
 		d.items[i][1] = e->items[i][1];
 	}
 	d.n_items = e->n_items;
+	if (d.n_items < REPORT_ITEMS_MAX) {
+		d.items[d.n_items][0] = "debug.enable.console";
+		d.items[d.n_items][1] = e->console.on ? "true" : "false";
+		d.n_items++;
+	}
 	if (report_device_info(&d, &body, &len) < 0)
 		return false;
 	api_path(e, "info", path, sizeof(path));
@@ -835,6 +880,7 @@ evc_init(struct role_ctx *ctx)
 		return -ENOMEM;
 	ctx->state = e;
 	e->ctx = ctx;
+	e->console_sent = -1;
 	if ((rc = evc_apps_init(&e->apps)) < 0)
 		return rc;
 	e->interval_ms = o->evc_interval_ms ? o->evc_interval_ms : 60000;
@@ -962,6 +1008,17 @@ evc_on_msg(struct role_ctx *ctx, const struct ipc_msg *m)
 	}
 	case IPC_APPS_METRICS:
 		return evc_apps_take_metrics(&((struct evc *)ctx->state)->apps, m);
+	case IPC_CONSOLE_STATE: {
+		struct evc *e = ctx->state;
+
+		memcpy(&e->console, m->data, sizeof(e->console));
+		e->console.dev[sizeof(e->console.dev) - 1] = '\0';
+		e->console.err[sizeof(e->console.err) - 1] = '\0';
+		e->info_dirty = true;
+		if (e->phase == P_RUN)
+			step_soon(e, 1);
+		return 0;
+	}
 	default:
 		log_err("evc does not take message type %u", m->type);
 		return -EBADMSG;

@@ -20,10 +20,10 @@ usage(FILE *f)
 		"            [--ready-fd FD] [--tcti TCTI] [--evc-interval-ms N]\n"
 		"            [--run-dir DIR] [--board IO.json] [--hv xen|kvm]\n"
 		"            [--dl-max-parallel N] [--slot IMGA|IMGB]\n"
-		"            [--net-dhcp none|auto|IF[,IF]]\n"
+		"            [--net-dhcp none|auto|IF[,IF]] [--debug-console-dev PATH]\n"
 		"       eved --print-csr [--persist DIR] [--config DIR] [--tcti TCTI]\n"
 		"Edgevisor control domain: supervises the roles evc, download, identity,\n"
-		"apps, net and baseos.  SIGTERM stops them all and exits.\n"
+		"apps, net, baseos and console.  SIGTERM stops them all and exits.\n"
 		"--tcti: how the identity role reaches the TPM (a tpm2-tss TCTI such as\n"
 		"\"swtpm:host=127.0.0.1,port=2321\"); default /dev/tpmrm0 when present,\n"
 		"else a soft key on PERSIST.\n"
@@ -38,6 +38,9 @@ usage(FILE *f)
 		"--dl-max-parallel: concurrent datastore downloads (default 2).\n"
 		"--net-dhcp: which ports the net role runs DHCP on: none (default),\n"
 		"auto (every physical Ethernet port) or a list of interface names.\n"
+		"--debug-console-dev: the serial device of the debug console, which the\n"
+		"controller turns on and off with the config item debug.enable.console;\n"
+		"default none (the console cannot be enabled); /dev/hvc0 as PID 1.\n"
 		"--slot: the A/B slot this system booted from (edgevisor.slot= on the\n"
 		"kernel command line when eved is PID 1).\n"
 		"As PID 1 (dom0's /init; unless --host comes first) eved boots the system\n"
@@ -108,6 +111,7 @@ main(int argc, char **argv)
 		{ "net-dhcp", required_argument, NULL, 'N' },
 		{ "print-csr", no_argument, NULL, 'C' },
 		{ "slot", required_argument, NULL, 's' },
+		{ "debug-console-dev", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -143,6 +147,7 @@ main(int argc, char **argv)
 		o.hv = "xen";
 		o.board_io = "/etc/edgevisor/io.json";
 		o.net_dhcp = "auto";
+		o.debug_console_dev = "/dev/hvc0";
 		o.slot = si.cmd.slot[0] ? si.cmd.slot : NULL;
 		supervisor_main(&o);
 		sysinit_halt(&si);
@@ -195,6 +200,14 @@ main(int argc, char **argv)
 			o.net_dhcp = optarg;
 			break;
 		case 'C': print_csr = true; break;
+		case 'd':
+			if (optarg[0] != '/' || strlen(optarg) >= IPC_CONSOLE_DEV) {
+				fprintf(stderr, "eved: --debug-console-dev: '%s' is not an absolute "
+						"path shorter than %d bytes\n", optarg, IPC_CONSOLE_DEV);
+				rc = -EINVAL;
+			}
+			o.debug_console_dev = optarg;
+			break;
 		case 's':
 			if (strcmp(optarg, "IMGA") != 0 && strcmp(optarg, "IMGB") != 0) {
 				fprintf(stderr, "eved: --slot: '%s' is not IMGA or IMGB\n", optarg);

@@ -47,6 +47,12 @@ enum ipc_type {
 			  * the file (also: "verified, forget it") */
 	IPC_DL_STATUS,   /* download -> parent -> apps: struct ipc_dl_status; with
 			  * DL_DONE comes an O_RDONLY fd of the finished file */
+	IPC_CONSOLE_ENABLE, /* evc -> parent -> console: struct ipc_console_enable
+			  * (config item debug.enable.console); kept */
+	IPC_CONSOLE_STATE, /* console -> parent -> evc: struct ipc_console_state; kept */
+	IPC_CONSOLE_LOGS,  /* console -> parent: uint32 n; parent -> console: uint64
+			  * size + a sealed memfd of the last <= n struct log_entry
+			  * of the supervisor's ring, oldest first */
 };
 
 enum role_id {
@@ -56,6 +62,7 @@ enum role_id {
 	ROLE_APPS,       /* libxl / QEMU, volumes, verification */
 	ROLE_NET,        /* netlink, nftables, port drivers */
 	ROLE_BASEOS,     /* the A/B partitions */
+	ROLE_CONSOLE,    /* the debug console on the serial line (off by default) */
 	ROLE_COUNT
 };
 
@@ -122,6 +129,19 @@ struct ipc_dl_status {
 	char err[IPC_DL_ERR];          /* the last error, naming the URL and the reason */
 };
 
+/* The debug console (evc <-> console). */
+struct ipc_console_enable {
+	uint32_t on;                   /* 0 or 1 */
+};
+
+#define IPC_CONSOLE_DEV 64
+#define IPC_CONSOLE_ERR 192
+struct ipc_console_state {
+	uint32_t on;                   /* the console is open and answering */
+	char dev[IPC_CONSOLE_DEV];     /* its device ("" none configured) */
+	char err[IPC_CONSOLE_ERR];     /* why it is not on although asked ("" none) */
+};
+
 struct sysinit;
 
 struct eved_opts {
@@ -142,6 +162,7 @@ struct eved_opts {
 	const char *hv;             /* "xen", "kvm" or NULL (auto) */
 	unsigned dl_max_parallel;   /* concurrent downloads; 0: 2 */
 	const char *net_dhcp;       /* "none", "auto" or IF[,IF]...; NULL: none */
+	const char *debug_console_dev; /* the debug console's serial device; NULL: none */
 	const char *role;           /* set in a role process */
 	const char *slot;           /* the boot slot, "IMGA" or "IMGB" (edgevisor.slot); NULL unknown */
 	struct sysinit *sysinit;    /* PID 1 only: the boot's state (sysinit.h); NULL otherwise */
@@ -207,6 +228,9 @@ int apps_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
 void apps_fini(struct role_ctx *ctx);
 int net_init(struct role_ctx *ctx);
 void net_fini(struct role_ctx *ctx);
+int console_init(struct role_ctx *ctx);
+int console_on_msg(struct role_ctx *ctx, const struct ipc_msg *m);
+void console_fini(struct role_ctx *ctx);
 
 extern const struct role_desc eved_roles[ROLE_COUNT];
 

@@ -21,6 +21,8 @@ const struct role_desc eved_roles[ROLE_COUNT] = {
 	[ROLE_NET] = { ROLE_NET, "net", "netlink, packet sockets of the DHCP ports",
 		       net_init, NULL, net_fini },
 	[ROLE_BASEOS] = { ROLE_BASEOS, "baseos", "the A/B partitions" },
+	[ROLE_CONSOLE] = { ROLE_CONSOLE, "console", "the debug console's serial line (when enabled)",
+			   console_init, console_on_msg, console_fini },
 };
 
 /* Messages relayed between roles (eved_routes[]): the same bounds on the
@@ -35,7 +37,11 @@ const struct role_desc eved_roles[ROLE_COUNT] = {
 	{ IPC_DL_CANCEL, "DL_CANCEL", sizeof(struct ipc_dl_id), sizeof(struct ipc_dl_id), \
 	  IPC_FD_NEVER }, \
 	{ IPC_DL_STATUS, "DL_STATUS", sizeof(struct ipc_dl_status), sizeof(struct ipc_dl_status), \
-	  IPC_FD_OPTIONAL },
+	  IPC_FD_OPTIONAL }, \
+	{ IPC_CONSOLE_ENABLE, "CONSOLE_ENABLE", sizeof(struct ipc_console_enable), \
+	  sizeof(struct ipc_console_enable), IPC_FD_NEVER }, \
+	{ IPC_CONSOLE_STATE, "CONSOLE_STATE", sizeof(struct ipc_console_state), \
+	  sizeof(struct ipc_console_state), IPC_FD_NEVER },
 
 static const struct ipc_type_desc to_parent_types[] = {
 	{ IPC_HELLO, "HELLO", sizeof(struct ipc_hello), sizeof(struct ipc_hello), IPC_FD_NEVER },
@@ -46,6 +52,7 @@ static const struct ipc_type_desc to_parent_types[] = {
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),
 	  IPC_FD_NEVER },
 	{ IPC_IDENTITY, "IDENTITY", IPC_IDENTITY_FIXED, sizeof(struct ipc_identity), IPC_FD_NEVER },
+	{ IPC_CONSOLE_LOGS, "CONSOLE_LOGS", sizeof(uint32_t), sizeof(uint32_t), IPC_FD_NEVER },
 	ROUTED_TYPES
 };
 static const struct ipc_type_desc to_role_types[] = {
@@ -57,6 +64,7 @@ static const struct ipc_type_desc to_role_types[] = {
 	{ IPC_SIGN_REP, "SIGN_REP", sizeof(struct ipc_sign_rep), sizeof(struct ipc_sign_rep),
 	  IPC_FD_NEVER },
 	{ IPC_IDENTITY, "IDENTITY", IPC_IDENTITY_FIXED, sizeof(struct ipc_identity), IPC_FD_NEVER },
+	{ IPC_CONSOLE_LOGS, "CONSOLE_LOGS", sizeof(uint64_t), sizeof(uint64_t), IPC_FD_REQUIRED },
 	ROUTED_TYPES
 };
 const struct ipc_proto eved_proto_to_parent = {
@@ -68,7 +76,8 @@ const struct ipc_proto eved_proto_to_role = {
 
 /* Messages the supervisor passes from one role to another as they are
  * (with their fd); `keep`: the last one is kept and given again to the
- * destination whenever it (re)starts. */
+ * destination whenever it (re)starts.  A type listed more than once from
+ * the same sender goes to every destination listed. */
 const struct eved_route eved_routes[] = {
 	{ IPC_APPS_PLAN, ROLE_EVC, ROLE_APPS, true },
 	{ IPC_APPS_STATUS, ROLE_APPS, ROLE_EVC, true },
@@ -76,6 +85,9 @@ const struct eved_route eved_routes[] = {
 	{ IPC_DL_REQ, ROLE_APPS, ROLE_DOWNLOAD, false },
 	{ IPC_DL_CANCEL, ROLE_APPS, ROLE_DOWNLOAD, false },
 	{ IPC_DL_STATUS, ROLE_DOWNLOAD, ROLE_APPS, false },
+	{ IPC_APPS_STATUS, ROLE_APPS, ROLE_CONSOLE, true },  /* for `domains` */
+	{ IPC_CONSOLE_ENABLE, ROLE_EVC, ROLE_CONSOLE, true },
+	{ IPC_CONSOLE_STATE, ROLE_CONSOLE, ROLE_EVC, true },
 };
 const size_t eved_nroutes = sizeof(eved_routes) / sizeof(eved_routes[0]);
 

@@ -152,6 +152,10 @@ child_spawn(struct child *c)
 		argv[n++] = "--net-dhcp";
 		argv[n++] = (char *)s->o->net_dhcp;
 	}
+	if (s->o->debug_console_dev && c->rd->id == ROLE_CONSOLE) {
+		argv[n++] = "--debug-console-dev";
+		argv[n++] = (char *)s->o->debug_console_dev;
+	}
 	argv[n] = NULL;
 
 	pid = fork();
@@ -504,27 +508,69 @@ send_fd_to(struct child *c, uint16_t type, const void *data, size_t len, int fd)
 static int
 relay_route(struct supervisor *s, struct child *c, const struct ipc_msg *m)
 {
-	const struct eved_route *r = eved_route_find(m->type);
-	size_t idx;
+	const struct eved_route *r;
+	bool sent = false;
 
-	if (!r || r->from != (int)c->rd->id) {
+	for (size_t idx = 0; idx < eved_nroutes; idx++) {
+		r = &eved_routes[idx];
+		if (r->type != m->type || r->from != (int)c->rd->id)
+			continue;
+		sent = true;
+		if (r->keep && idx < sizeof(s->kept) / sizeof(s->kept[0]) &&
+		    m->len <= sizeof(s->kept[0].data)) {
+			struct kept_msg *k = &s->kept[idx];
+
+			if (k->have && k->fd >= 0)
+				close(k->fd);
+			k->have = true;
+			memcpy(k->data, m->data, m->len);
+			k->len = m->len;
+			k->fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 3) : -1;
+		}
+		send_fd_to(&s->child[r->to], m->type, m->data, m->len, m->fd);
+	}
+	if (!sent) {
 		log_err("%s sent %s, which it may not send; killing it", c->rd->name,
 			ipc_type_find(&eved_proto_to_parent, m->type)->name);
 		return -EPERM;
 	}
-	idx = (size_t)(r - eved_routes);
-	if (r->keep && idx < sizeof(s->kept) / sizeof(s->kept[0]) &&
-	    m->len <= sizeof(s->kept[0].data)) {
-		struct kept_msg *k = &s->kept[idx];
+	return 0;
+}
 
-		if (k->have && k->fd >= 0)
-			close(k->fd);
-		k->have = true;
-		memcpy(k->data, m->data, m->len);
-		k->len = m->len;
-		k->fd = m->fd >= 0 ? fcntl(m->fd, F_DUPFD_CLOEXEC, 3) : -1;
+/* The console role asks for the last n entries of our ring (`logs N`). */
+static int
+answer_console_logs(struct child *c, const struct ipc_msg *m)
+{
+	struct log_ring *ring = log_ring_global();
+	struct log_entry *out;
+	uint64_t cursor, lost, size;
+	uint32_t n;
+	size_t k = 0;
+	int fd = -1, rc;
+
+	if (c->rd->id != ROLE_CONSOLE) {
+		log_err("%s sent CONSOLE_LOGS, which only console may send; killing it",
+			c->rd->name);
+		return -EPERM;
 	}
-	send_fd_to(&s->child[r->to], m->type, m->data, m->len, m->fd);
+	memcpy(&n, m->data, sizeof(n));
+	if (n == 0 || n > ring->nslots)
+		n = (uint32_t)ring->nslots;
+	out = calloc(n, sizeof(*out));
+	if (!out)
+		return 0;
+	cursor = ring->next_seq > 1 + n ? ring->next_seq - 1 - n : 0;
+	while (k < n && log_ring_read(ring, &cursor, &out[k], &lost) == 0)
+		k++;
+	size = k * sizeof(*out);
+	rc = ipc_blob_make("eved-logs", out, size ? size : 1, &fd);
+	free(out);
+	if (rc < 0) {
+		log_warn("console: logs: %s", strerror(-rc));
+		return 0;
+	}
+	send_fd_to(c, IPC_CONSOLE_LOGS, &size, sizeof(size), fd);
+	close(fd);
 	return 0;
 }
 
@@ -589,6 +635,12 @@ on_child_sock(struct evloop *l, int fd, short revents, void *arg)
 			break;
 		case IPC_SIGN_REQ:
 			if (c->rd->id == ROLE_IDENTITY || relay_sign_req(c->sup, c, &m) < 0) {
+				child_event(c, EV_FAULT);
+				return;
+			}
+			break;
+		case IPC_CONSOLE_LOGS:
+			if (answer_console_logs(c, &m) < 0) {
 				child_event(c, EV_FAULT);
 				return;
 			}

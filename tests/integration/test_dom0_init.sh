@@ -23,7 +23,7 @@ VMLINUZ=/boot/vmlinuz-$KV
 XENEFI=$(ls /boot/xen-*.efi | sort -V | tail -n 1)
 INITRD=$EV_TMP/initrd.gz
 DISK=$EV_TMP/disk.img
-ROLES="evc download identity apps net baseos"
+ROLES="evc download identity apps net baseos console"
 
 dom0/image/mkinitramfs.sh "$EV_BUILD" "$INITRD" >"$EV_TMP/mk.log" 2>&1 ||
 	{ not_ok "initramfs builds" "$(tail -n 3 "$EV_TMP/mk.log")"; done_testing; exit; }
@@ -100,7 +100,7 @@ ctrl_alt_del
 if wait_for 60 qemu_gone; then ok "ctrl-alt-del: eved stops and reboots, QEMU exits by itself"
 else not_ok "ctrl-alt-del: eved stops and reboots, QEMU exits by itself" "$(tail -n 10 "$L1")"; fi
 qemu_kill
-check "every role was stopped cleanly" test "$(grep -ac 'eved: [a-z]*: stopped (exit status 0)' "$L1")" -eq 6
+check "every role was stopped cleanly" test "$(grep -ac 'eved: [a-z]*: stopped (exit status 0)' "$L1")" -eq 7
 check "/persist was unmounted before the reboot" grep -aq "/persist unmounted" "$L1"
 check "no kernel panic (PID 1 never exited)" bash -c "! grep -aq 'Kernel panic' '$L1'"
 cert1=$(persist_cert)

@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 EVED=$EV_BUILD/eved
-ROLES="evc download identity apps net baseos"
+ROLES="evc download identity apps net baseos console"
 mkdir -p "$EV_TMP/config" "$EV_TMP/persist"
 LOG=$EV_TMP/eved.log
 
@@ -35,9 +35,9 @@ if wait_for 10 grep -q ready "$EV_TMP/ready.out"; then
 else
 	not_ok "eved signals readiness once every role is up" "$(tail -n 20 "$LOG")"
 fi
-check "all six roles run as separate processes" all_roles_up
+check "all seven roles run as separate processes" all_roles_up
 n=$(pgrep -P "$EVED_PID" | wc -l)
-check "exactly six children (found $n)" test "$n" -eq 6
+check "exactly seven children (found $n)" test "$n" -eq 7
 
 # Each role runs eved itself (fork+exec), not a fork sharing the parent's memory.
 evc=$(role_pid evc)
@@ -97,7 +97,7 @@ left=""
 for p in $pids_before; do alive "$p" && left="$left $p"; done
 check "no role process is left (${left:-none})" test -z "$left"
 check "the stuck role was SIGKILLed after the stop timeout" grep -q 'apps: still running 1500 ms after SIGTERM; SIGKILL' "$LOG"
-check "every role is reported stopped" test "$(grep -c ': stopped (' "$LOG")" -eq 6
+check "every role is reported stopped" test "$(grep -c ': stopped (' "$LOG")" -eq 7
 
 # --- bad options are refused with a reason
 out=$("$EVED" --ping-interval-ms nope 2>&1)
