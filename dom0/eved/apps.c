@@ -1032,6 +1032,28 @@ app_observe(struct apps *a, struct app_rt *ar)
 	}
 }
 
+/* Under Xen, what dom0 sees of each PCI function of ar's domain (after
+ * start, after destroy): bound to xen-pciback = assignable. */
+static void
+app_pci_log(struct apps *a, const struct app_rt *ar, const char *when)
+{
+	if (strcmp(a->hv_ops->name, "xen") != 0)
+		return;
+	for (uint32_t i = 0; i < ar->spec.n_pci; i++) {
+		char drv[64];
+		int rc = hv_pci_driver("/sys", ar->spec.pci[i].bdf, drv, sizeof(drv));
+
+		if (rc)
+			log_warn("PCI %s: %s (app %s)", ar->spec.pci[i].bdf, strerror(-rc), ar->uuid);
+		else if (strcmp(drv, "pciback") == 0)
+			log_notice("PCI %s: assignable (xen-pciback), %s app %s (%s)",
+				   ar->spec.pci[i].bdf, when, ar->uuid, ar->st.name);
+		else
+			log_warn("PCI %s: driver '%s' in dom0, not xen-pciback, %s app %s",
+				 ar->spec.pci[i].bdf, drv[0] ? drv : "none", when, ar->uuid);
+	}
+}
+
 static void
 app_destroy(struct apps *a, struct app_rt *ar)
 {
@@ -1039,6 +1061,8 @@ app_destroy(struct apps *a, struct app_rt *ar)
 
 	if (a->hv && a->hv_ops->destroy(a->hv, &ar->spec, err) < 0)
 		log_err("app %s: destroy: %s", ar->uuid, err);
+	else if (a->hv && ar->spec_built)
+		app_pci_log(a, ar, "released by");
 	if (ar->io_granted) {
 		iomodel_release(&a->io, ar->uuid);
 		ar->io_granted = false;
@@ -1172,6 +1196,7 @@ app_starters_reap(struct apps *a)
 		a->dirty = true;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			log_notice("app %s (%s): domain started", ar->uuid, ar->st.name);
+			app_pci_log(a, ar, "attached to");
 			continue;
 		}
 		if (n <= 0)
@@ -1324,6 +1349,7 @@ app_reconcile(struct apps *a, struct app_rt *ar, const struct plan_app *pa)
 			break;
 		}
 		log_notice("app %s (%s): domain started", ar->uuid, ar->st.name);
+		app_pci_log(a, ar, "attached to");
 		a->dirty = true;
 		break;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define VCPUS_MAX 128u
@@ -141,6 +142,39 @@ hv_bdf_parse(const char *bdf, unsigned *dom, unsigned *bus, unsigned *dev, unsig
 	*bus = b;
 	*dev = v;
 	*fn = f;
+	return 0;
+}
+
+int
+hv_pci_driver(const char *sysfs, const char *bdf, char *drv, size_t drvsz)
+{
+	char path[HV_PATH], link[HV_PATH];
+	unsigned d, b, v, f;
+	const char *name;
+	struct stat st;
+	ssize_t n;
+	int len;
+
+	if (drvsz)
+		drv[0] = '\0';
+	if (hv_bdf_parse(bdf, &d, &b, &v, &f))
+		return -EINVAL;
+	len = snprintf(path, sizeof(path), "%s/bus/pci/devices/%04x:%02x:%02x.%x", sysfs, d, b, v,
+		       f);
+	if (len < 0 || (size_t)len + sizeof("/driver") > sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &st) != 0)
+		return -errno;
+	strcat(path, "/driver");
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	link[n] = '\0';
+	name = strrchr(link, '/');
+	name = name ? name + 1 : link;
+	if (strlen(name) >= drvsz)
+		return -ENAMETOOLONG;
+	memcpy(drv, name, strlen(name) + 1);
 	return 0;
 }
 

@@ -140,6 +140,14 @@ const struct hv_ops *hv_choose(const char *name);
  * <= 7: 0 and its parts, or -EINVAL (pure; also the board model's check). */
 int hv_bdf_parse(const char *bdf, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn);
 
+/*
+ * The driver bound to PCI function bdf ("0000:00:04.0" or "00:04.0") in the
+ * sysfs tree at sysfs ("/sys"; a test's own tree): 0 with its name in drv
+ * ("pciback" for xen-pciback, "" when none is bound), -EINVAL (bdf is not a
+ * BDF), -ENOENT (no such function), -ENAMETOOLONG, or -errno.
+ */
+int hv_pci_driver(const char *sysfs, const char *bdf, char *drv, size_t drvsz);
+
 /* kvm: the QEMU argv for s (NULL-terminated, malloc'd: hv_argv_free). */
 int hv_kvm_argv(const struct hv_domain_spec *s, const struct hv_opts *o, bool kvm_accel,
 		char ***argv, char *err);

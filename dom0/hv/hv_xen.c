@@ -430,9 +430,22 @@ xen_create(struct hv *h, const struct hv_domain_spec *s, char *err)
 	cfg.pcidevs = NULL;
 	cfg.num_pcidevs = 0;
 	for (int i = 0; i < npci; i++) {
+		char drv[64];
+
+		/* a function an earlier app had stays with xen-pciback (below) */
+		if (hv_pci_driver("/sys", s->pci[i].bdf, drv, sizeof(drv)) == 0 &&
+		    strcmp(drv, "pciback") == 0)
+			continue;
 		if (libxl_device_pci_assignable_add(h->ctx, &pcis[i], 1)) {
 			rc = hv_errf(err, s, -EBUSY, "PCI %s: libxl pci assignable add failed",
 				     s->pci[i].bdf);
+			goto out;
+		}
+		rc = hv_pci_driver("/sys", s->pci[i].bdf, drv, sizeof(drv));
+		if (rc || strcmp(drv, "pciback") != 0) {
+			rc = hv_errf(err, s, -EIO, "PCI %s: not bound to xen-pciback after assignable "
+				     "add (driver '%s'%s)", s->pci[i].bdf, rc ? "?" : drv,
+				     rc ? ", no such function in sysfs" : "");
 			goto out;
 		}
 	}
@@ -454,11 +467,10 @@ xen_create(struct hv *h, const struct hv_domain_spec *s, char *err)
 	}
 	rc = 0;
 out:
+	/* the functions stay assignable (with xen-pciback, quarantined): a
+	 * dedicated adapter never goes back to a dom0 driver */
 	if (rc && created)
 		libxl_domain_destroy(h->ctx, domid, NULL);
-	if (rc)
-		for (int i = 0; i < npci; i++)
-			libxl_device_pci_assignable_remove(h->ctx, &pcis[i], 1);
 	cfg.pcidevs = pcis;
 	cfg.num_pcidevs = npci;
 	libxl_domain_config_dispose(&cfg);
@@ -499,13 +511,8 @@ xen_destroy(struct hv *h, const struct hv_domain_spec *s, char *err)
 	} else if (rc != -ENOENT) {
 		return hv_errf(err, s, rc, "libxl_list_domain failed");
 	}
-	for (uint32_t i = 0; i < s->n_pci; i++) {
-		libxl_device_pci p;
-
-		pci_set(&p, s->pci[i].bdf);
-		libxl_device_pci_assignable_remove(h->ctx, &p, 1);
-		libxl_device_pci_dispose(&p);
-	}
+	/* libxl took the PCI functions back from the domain: they stay with
+	 * xen-pciback, assignable to the next app (see xen_create) */
 	return 0;
 }
 

@@ -28,6 +28,19 @@ check "mkguest: the cache is reused (one cached image)" test "$(ls c1/guest-*.im
 EV_GUEST_CACHE=$EV_TMP/c1 "$MKGUEST" bad.img --marker 'a b' 2>bad.err
 check "mkguest: a marker with a space is refused (exit 2)" test $? -eq 2
 
+# --modules / --pci-stub: the modules go into the initramfs in load order
+EV_GUEST_CACHE=$EV_TMP/c1 "$MKGUEST" p.img --marker "$MARK" --modules xen-pcifront \
+	--pci-stub 1234:11e8 --kernel-dir pk 2>>mk.err
+mkdir -p pi && (cd pi && zcat ../pk/initrd.gz | cpio -id --quiet 2>/dev/null)
+check "mkguest --modules: xen-pcifront then pci-stub in the initramfs, numbered in load order" \
+	bash -c "[ \"\$(ls pi/lib/modules | tr '\n' ' ')\" = '01-xen-pcifront.ko 02-pci-stub.ko ' ]"
+check "mkguest --pci-stub: /init binds 1234:11e8 to pci-stub and prints PCI lines" \
+	bash -c "grep -q 'echo \"1234 11e8\" > /sys/bus/pci/drivers/pci-stub/new_id' pi/init && grep -q 'driver=' pi/init"
+EV_GUEST_CACHE=$EV_TMP/c1 "$MKGUEST" bad.img --pci-stub 1234:XYZ 2>bad.err
+check "mkguest: --pci-stub with a bad id is refused (exit 2)" test $? -eq 2
+EV_GUEST_CACHE=$EV_TMP/c1 "$MKGUEST" bad.img --modules no-such-module 2>bad.err
+check "mkguest: an unknown module is refused, naming it" grep -q "module no-such-module is not in" bad.err
+
 start=$SECONDS
 qemu-system-x86_64 -accel tcg -m 256 -display none -no-reboot \
 	-drive file=g.img,format=raw,if=virtio \
