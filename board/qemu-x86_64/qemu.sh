@@ -7,7 +7,8 @@
 #   (plain `max` crashes a PV dom0 under TCG), 1 GiB, 2 vCPUs,
 #   00:03.0 eth0  virtio-net on QEMU user networking (the host is 10.0.2.2),
 #   00:04.0 the spare "fieldbus" card (QEMU's edu device, 1234:11e8),
-#   00:05.0 the disk (virtio-blk, the only boot device),
+#   00:05.0 a USB controller (qemu-xhci, a dedicated adapter),
+#   00:06.0 the disk (virtio-blk, the only boot device),
 #   an i6300esb watchdog, the serial console (COM1) on stdout or a file.
 # The PCI addresses are the board's device model: board/qemu-x86_64/io.json.
 # KVM when /dev/kvm works, TCG otherwise.
@@ -45,7 +46,7 @@ CODE=/usr/share/OVMF/OVMF_CODE.fd
 [ -r "$CODE" ] || { echo "qemu.sh: $CODE missing (install ovmf)" >&2; exit 1; }
 VARS=${VARS:-$DISK.vars}
 [ -s "$VARS" ] || cp /usr/share/OVMF/OVMF_VARS.fd "$VARS"
-ACCEL=tcg CPU=max,-smap,-monitor
+ACCEL=tcg CPU=max,-smap
 if [ -w /dev/kvm ] && grep -qE 'vmx|svm' /proc/cpuinfo; then ACCEL=kvm CPU=host; fi
 args=(-machine q35 -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp 2
 	-device intel-iommu,intremap=on
@@ -53,7 +54,8 @@ args=(-machine q35 -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp 2
 	-drive if=pflash,format=raw,readonly=on,file="$CODE"
 	-drive if=pflash,format=raw,file="$VARS"
 	-drive if=none,id=disk0,format=raw,file="$DISK",cache=unsafe
-	-device virtio-blk-pci,drive=disk0,addr=05.0,bootindex=0
+	-device virtio-blk-pci,drive=disk0,addr=06.0,bootindex=0
+	-device qemu-xhci,addr=05.0
 	-device edu,addr=04.0
 	-device i6300esb -action watchdog=reset)
 if [ "$NET" = user ]; then
