@@ -54,7 +54,7 @@ DEPS_PKGS := make gcc libc6-dev pkg-config \
 	procps iproute2 openssl ca-certificates tinyproxy curl \
 	libyajl-dev qemu-system-x86 qemu-utils linux-image-amd64 ovmf \
 	busybox-static syslinux mtools dosfstools cpio gnu-efi gdisk cgpt \
-	xen-hypervisor-4.17-amd64 xen-utils-4.17 e2fsprogs kmod
+	xen-hypervisor-4.17-amd64 xen-utils-4.17 e2fsprogs kmod socat
 
 .PHONY: deps
 deps:

@@ -46,7 +46,7 @@ CODE=/usr/share/OVMF/OVMF_CODE.fd
 [ -r "$CODE" ] || { echo "qemu.sh: $CODE missing (install ovmf)" >&2; exit 1; }
 VARS=${VARS:-$DISK.vars}
 [ -s "$VARS" ] || cp /usr/share/OVMF/OVMF_VARS.fd "$VARS"
-ACCEL=tcg CPU=max,-smap
+ACCEL=tcg,thread=single CPU=max,-smap
 if [ -w /dev/kvm ] && grep -qE 'vmx|svm' /proc/cpuinfo; then ACCEL=kvm CPU=host; fi
 args=(-machine q35 -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp 2
 	-device intel-iommu,intremap=on

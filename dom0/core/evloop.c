@@ -140,15 +140,16 @@ evloop_timer_arm(struct evloop_timer *t, uint64_t first_ms, uint64_t interval_ms
 		.it_value = { first_ms / 1000, (first_ms % 1000) * 1000000 },
 		.it_interval = { interval_ms / 1000, (interval_ms % 1000) * 1000000 },
 	};
-	uint64_t drain;
-
 	if (t->fd < 0)
 		return -EBADF;
+	/* timerfd_settime() itself forgets the expiries counted before it
+	 * (timerfd_create(2)).  No read may follow it: a short timer can
+	 * expire between the two calls when this process is preempted
+	 * (dom0 under TCG while a guest is built), and that read would eat
+	 * the new expiry and leave a one-shot timer silently disarmed for
+	 * ever: the evc role stopped polling its controller that way. */
 	if (timerfd_settime(t->fd, 0, &its, NULL) < 0)
 		return -errno;
-	/* Forget an expiry that happened before re-arming. */
-	while (read(t->fd, &drain, sizeof(drain)) == sizeof(drain))
-		;
 	return 0;
 }
 

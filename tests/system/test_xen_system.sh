@@ -77,42 +77,21 @@ print(st)"; }
 export -f uuid_of app_state
 export EVC A PY
 
-QPID=""
-boot() { # N
-	in_ns "$TOP/board/qemu-x86_64/qemu.sh" "$ROOT/disk.img" --serial "$ROOT/serial.$1" --net tap:evtap0 \
-		--serial-sock "$ROOT/serial.$1.sock" --monitor "$ROOT/monitor.$1.sock" \
-		--pidfile "$ROOT/qemu.pid" --timeout 1200 >"$ROOT/qemu.$1.log" 2>&1 &
-	QPID=$!
-}
-power_cut() { kill -9 "$(cat "$ROOT/qemu.pid" 2>/dev/null)" 2>/dev/null; wait "$QPID" 2>/dev/null; QPID=""; }
+XL_IN="ip netns exec $NS"
+XL_BOOT_ARGS="--net tap:evtap0"
+. "$TOP/tests/system/xenlib.sh"
 at_exit "kill \$(cat '$ROOT/qemu.pid' 2>/dev/null) 2>/dev/null"
-FLAKE='segfault|Kernel panic|Panic on CPU|general protection'
-RETRIES=0
-# boot_until N WHAT CMD...: boot N, wait for CMD; on a TCG flake, boot once more
-boot_until() {
-	local n=$1 what=$2; shift 2
-	boot "$n"
-	wait_for 400 "$@" && return 0
-	if [ "$RETRIES" = 0 ] && grep -aqE "$FLAKE" "$ROOT/serial.$n"; then
-		echo "# RETRY: boot $n hit a TCG flake before '$what': $(grep -aE "$FLAKE" "$ROOT/serial.$n" | head -n 1 | cut -c1-120)"
-		RETRIES=1
-		power_cut
-		boot "$n.retry"
-		wait_for 400 "$@"
-		return
-	fi
-	return 1
-}
 
 # ---- 1. onboarding over the test network
-if boot_until 1 onboarded bash -c "[ -n \"\$(uuid_of $SERIAL_NO)\" ]"; then
+xl_boot
+if wait_stage 400 onboarded bash -c "[ -n \"\$(uuid_of $SERIAL_NO)\" ]"; then
 	ok "the device DHCPs on the tap network and onboards"
 else
 	not_ok "the device DHCPs on the tap network and onboards" "$(grep -aE 'eved|net:|evc' "$ROOT"/serial.1* | tail -n 20)"
-	power_cut; done_testing; exit
+	xl_power_cut; done_testing; exit
 fi
 DEV=$(uuid_of $SERIAL_NO)
-S=$(ls -t "$ROOT"/serial.1* | head -n 1)
+S=$XL_SERIAL
 ADDR=$(grep -ao 'eth0 bound [0-9.]*' "$S" | tail -n 1 | awk '{print $3}')
 check "the device's address comes from the test network's DHCP server ($ADDR)" bash -c "[[ '$ADDR' == 10.99.0.1[0-5][0-9] ]]"
 
@@ -148,7 +127,7 @@ JSON
 "$EVC" config set --dir "$A" "$DEV" "$ROOT/app.json" >"$ROOT/config-set.log" 2>&1
 for a in "$PV pvguest PV" "$PVH pvhguest PVH"; do
 	set -- $a
-	if wait_for 500 bash -c "[ \"\$(app_state $DEV $1)\" = RUNNING ]"; then
+	if wait_stage 500 "$3 app RUNNING" bash -c "[ \"\$(app_state $DEV $1)\" = RUNNING ]"; then
 		ok "the $3 app runs: RUNNING in evc info"
 	else
 		not_ok "the $3 app runs: RUNNING in evc info" "state '$(app_state "$DEV" "$1")'" "$(grep -aE 'apps' "$S" | tail -n 10)"
@@ -189,19 +168,20 @@ fi
 
 # ---- 4. power cut, boot again
 GETS1=$(wc -l < "$ROOT/ds.log")
-power_cut
-if boot_until 2 "apps running again" bash -c "grep -aq 'app $PV (pvguest): .*-> RUNNING\|app pvguest console' '$ROOT/serial.2'* 2>/dev/null && [ \"\$(app_state $DEV $PV)\" = RUNNING ]"; then
+xl_power_cut
+xl_boot
+if wait_stage 400 "apps running again" bash -c "cat '$ROOT'/serial.$((XL_N)) '$ROOT'/serial.$((XL_N + 1)) 2>/dev/null | grep -aq 'app pvguest console' && [ \"\$(app_state $DEV $PV)\" = RUNNING ]"; then
 	ok "after a power cut the device boots again and its app runs again"
 else
-	not_ok "after a power cut the device boots again and its app runs again" "$(grep -aE 'apps|eved' "$ROOT"/serial.2* | tail -n 15)"
+	not_ok "after a power cut the device boots again and its app runs again" "$(grep -aE 'apps|eved' "$XL_SERIAL" | tail -n 15)"
 fi
-S2=$(ls -t "$ROOT"/serial.2* | head -n 1)
+S2=$XL_SERIAL
 check "the same device: one device at the controller, no second onboarding" bash -c \
 	"[ \"\$('$EVC' device list --dir '$A' --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')\" = 1 ]"
 check "the config survived on PERSIST (applied from /persist before the controller answered)" \
 	grep -aq "config applied from /persist" "$S2"
 check "the content was not downloaded again (the store on PERSIST survived)" \
 	bash -c "[ \$(wc -l < '$ROOT/ds.log') = '$GETS1' ] && [ '$GETS1' -ge 2 ]"
-power_cut
+xl_power_cut
 echo "# boot retries: $RETRIES"
 done_testing

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -166,6 +167,33 @@ test_disarm_and_oneshot(void **state)
 	evloop_fini(&l);
 }
 
+/* Re-arming forgets an expiry counted before it (timerfd_settime does), and
+ * an expiry after it is never eaten by the arming itself: a one-shot timer
+ * re-armed while its old expiry is pending fires once, at its new time. */
+static void
+test_rearm_forgets_old_expiry_keeps_new(void **state)
+{
+	struct evloop l;
+	struct evloop_timer a, b;
+	uint64_t n;
+	struct timespec ms20 = { 0, 20 * 1000000 };
+
+	(void)state;
+	evloop_init(&l);
+	assert_int_equal(evloop_timer_add(&l, &a, never, NULL), 0);
+	assert_int_equal(evloop_timer_add(&l, &b, stop_now, NULL), 0);
+	assert_int_equal(evloop_timer_arm(&a, 1, 0), 0);
+	nanosleep(&ms20, NULL);                 /* a's expiry is pending now */
+	assert_int_equal(evloop_timer_arm(&a, 0, 0), 0);
+	assert_int_equal(read(a.fd, &n, sizeof(n)), -1); /* forgotten by the disarm */
+	assert_int_equal(evloop_timer_arm(&b, 1, 0), 0);
+	nanosleep(&ms20, NULL);                 /* b expired after its arming */
+	assert_int_equal(evloop_run(&l), 3);    /* ... and that expiry is delivered */
+	evloop_timer_del(&a);
+	evloop_timer_del(&b);
+	evloop_fini(&l);
+}
+
 static void
 on_signal(struct evloop *l, int signo, void *arg)
 {
@@ -278,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_two_reads_then_stop),
 		cmocka_unit_test(test_periodic_timer_spacing),
 		cmocka_unit_test(test_disarm_and_oneshot),
+		cmocka_unit_test(test_rearm_forgets_old_expiry_keeps_new),
 		cmocka_unit_test(test_signals_arrive_as_events),
 		cmocka_unit_test(test_delete_inside_callback),
 		cmocka_unit_test(test_capacity_bound),

@@ -58,31 +58,14 @@ print(st)"; }
 export -f uuid_of app_state
 export EVC A PY APP
 
-QPID=""
-boot() { # N: boots the image; the serial console goes to $ROOT/serial.N
-	"$TOP/board/qemu-x86_64/qemu.sh" "$ROOT/disk.img" --serial "$ROOT/serial.$1" \
-		--pidfile "$ROOT/qemu.pid" --timeout 900 >"$ROOT/qemu.$1.log" 2>&1 &
-	QPID=$!
-}
-stop_qemu() { [ -n "$QPID" ] && { kill "$(cat "$ROOT/qemu.pid" 2>/dev/null)" "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null; }; QPID=""; }
+. "$TOP/tests/system/xenlib.sh"
 at_exit "kill \$(cat '$ROOT/qemu.pid' 2>/dev/null) 2>/dev/null"
-flake() { grep -aqE 'segfault|Kernel panic|Panic on CPU|general protection' "$ROOT/serial.$1"; }
+stop_qemu() { xl_power_cut; }
 
-RETRIES=0
 T0=$SECONDS
-boot 1
-N=1
-if ! wait_for 300 bash -c "[ -n \"\$(uuid_of $SERIAL_NO)\" ]"; then
-	if flake 1; then
-		echo "# RETRY: boot 1 hit a TCG flake ($(grep -aE 'segfault|Kernel panic|Panic on CPU|general protection' "$ROOT/serial.1" | head -n 1 | cut -c1-120)); booting once more"
-		RETRIES=1
-		stop_qemu
-		boot 2
-		N=2
-		wait_for 300 bash -c "[ -n \"\$(uuid_of $SERIAL_NO)\" ]"
-	fi
-fi
-S=$ROOT/serial.$N
+xl_boot
+wait_stage 300 "onboarded" bash -c "[ -n \"\$(uuid_of $SERIAL_NO)\" ]"
+S=$XL_SERIAL
 T_ONBOARD=$((SECONDS - T0))
 check "the boot selector chose IMGA" grep -aq "edgeboot: IMGA" "$S"
 check "Xen boots with the IOMMU (I/O virtualisation enabled)" grep -aq "I/O virtualisation enabled" "$S"
@@ -119,13 +102,13 @@ cat > "$ROOT/app.json" <<JSON
                                  { "uuid": "5e0e5e0e-0000-4000-8000-0000000000b2", "generationCount": "1" } ] } ] }
 JSON
 "$EVC" config set --dir "$A" "$DEV" "$ROOT/app.json" >"$ROOT/config-set.log" 2>&1
-if wait_for 400 bash -c "[ \"\$(app_state $DEV)\" = RUNNING ]"; then
+if wait_stage 400 "app RUNNING" bash -c "[ \"\$(app_state $DEV)\" = RUNNING ]"; then
 	ok "the PV app runs under Xen: RUNNING in evc info ($((SECONDS - T0)) s after QEMU started)"
 else
 	not_ok "the PV app runs under Xen: RUNNING in evc info" "state '$(app_state "$DEV")'" \
 		"$(grep -aE 'apps|download|app ' "$S" | tail -n 20)"
 fi
-if wait_for 200 bash -c "'$EVC' logs --dir '$A' '$DEV' | grep -q 'console: $MARKER'"; then
+if wait_stage 200 "guest console at the controller" bash -c "'$EVC' logs --dir '$A' '$DEV' | grep -q 'console: $MARKER'"; then
 	ok "the guest's console marker reaches the controller's logs"
 else
 	not_ok "the guest's console marker reaches the controller's logs" "$("$EVC" logs --dir "$A" "$DEV" | tail -n 5)"
