@@ -11,7 +11,7 @@
 #   00:06.0 the disk (virtio-blk, the only boot device),
 #   an i6300esb watchdog, the serial console (COM1) on stdout or a file.
 # The PCI addresses are the board's device model: board/qemu-x86_64/io.json.
-# KVM when /dev/kvm works, TCG otherwise.
+# KVM when /dev/kvm works, TCG otherwise (single-threaded: see README.md).
 #
 #   qemu.sh DISK [--serial FILE] [--serial-sock PATH] [--monitor PATH]
 #               [--pidfile FILE] [--vars FILE] [--mem MIB]
